@@ -1,0 +1,1 @@
+//! Reading and writing the JSON Lines format (DESIGN §2).

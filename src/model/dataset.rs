@@ -1,0 +1,353 @@
+//! [`Dataset`]: users, social graph, posts and engagements, with derived indexes.
+
+use crate::model::columns::{EngagementColumns, PostColumns, UserColumns, NO_POST};
+use crate::model::graph::SocialGraph;
+use crate::model::interner::{Interner, Ragged};
+use crate::model::kinds::{EngagementKind, PostId, UserId};
+use crate::{Error, Result};
+use std::sync::OnceLock;
+
+/// An immutable snapshot of a town square: users, the follow/mute/block graph, posts and
+/// engagements, with derived indexes (per-post engagement counters, per-user engagement
+/// history, both directions of the follow graph).
+///
+/// Build it with [`Dataset::from_jsonl_dir`], [`DatasetBuilder`](crate::DatasetBuilder) or
+/// [`synth::generate`](crate::synth::generate).
+///
+/// ```
+/// use glassfeed::{DatasetBuilder, EdgeKind, PostRecord, UserRecord};
+/// let mut b = DatasetBuilder::new();
+/// b.add_user(&UserRecord { id: "ann".into(), ..Default::default() })?;
+/// b.add_user(&UserRecord { id: "bob".into(), ..Default::default() })?;
+/// b.add_edge("ann", "bob", EdgeKind::Follow)?;
+/// b.add_post(&PostRecord { id: "p1".into(), author: "bob".into(), created_at: 100, ..Default::default() })?;
+/// let ds = b.build()?;
+/// let ann = ds.user_id("ann").unwrap();
+/// assert_eq!(ds.graph().followees(ann.0).len(), 1);
+/// # Ok::<(), glassfeed::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Dataset {
+    pub(crate) users: UserColumns,
+    pub(crate) labels: Interner,
+    pub(crate) posts: PostColumns,
+    pub(crate) engagements: EngagementColumns,
+    pub(crate) graph: SocialGraph,
+    /// Per post, count of engagements of each kind.
+    pub(crate) counts: Vec<[u32; EngagementKind::COUNT]>,
+    /// Per user, indices of their engagements sorted by (`at`, input order).
+    pub(crate) history: Ragged<u32>,
+    pub(crate) latest: i64,
+    pub(crate) page_rank: OnceLock<Vec<f64>>,
+}
+
+impl Clone for Dataset {
+    fn clone(&self) -> Self {
+        Dataset {
+            users: self.users.clone(),
+            labels: self.labels.clone(),
+            posts: self.posts.clone(),
+            engagements: self.engagements.clone(),
+            graph: self.graph.clone(),
+            counts: self.counts.clone(),
+            history: self.history.clone(),
+            latest: self.latest,
+            page_rank: self.page_rank.clone(),
+        }
+    }
+}
+
+impl PartialEq for Dataset {
+    /// Two datasets are equal when their users, graph, posts and engagements are equal
+    /// (derived indexes follow from those).
+    fn eq(&self, other: &Self) -> bool {
+        self.users == other.users
+            && self.labels == other.labels
+            && self.posts == other.posts
+            && self.engagements == other.engagements
+            && crate::EdgeKind::ALL.iter().all(|&k| self.graph.edges(k) == other.graph.edges(k))
+    }
+}
+
+impl Dataset {
+    pub(crate) fn assemble(
+        users: UserColumns,
+        labels: Interner,
+        posts: PostColumns,
+        engagements: EngagementColumns,
+        graph: SocialGraph,
+    ) -> Dataset {
+        let mut counts = vec![[0u32; EngagementKind::COUNT]; posts.len()];
+        for (&p, &k) in engagements.post.iter().zip(&engagements.kind) {
+            counts[p as usize][k.index()] += 1;
+        }
+        let mut order: Vec<u32> = (0..engagements.len() as u32).collect();
+        order.sort_by_key(|&e| (engagements.user[e as usize], engagements.at[e as usize], e));
+        let history = Ragged::from_sorted_pairs(
+            users.ids.len(),
+            order.into_iter().map(|e| (engagements.user[e as usize], e)),
+        );
+        let latest = posts.created_at.iter().chain(&engagements.at).copied().max().unwrap_or(0);
+        Dataset {
+            users,
+            labels,
+            posts,
+            engagements,
+            graph,
+            counts,
+            history,
+            latest,
+            page_rank: OnceLock::new(),
+        }
+    }
+
+    /// Number of users.
+    pub fn user_count(&self) -> usize {
+        self.users.ids.len()
+    }
+
+    /// Number of posts.
+    pub fn post_count(&self) -> usize {
+        self.posts.len()
+    }
+
+    /// Number of engagements.
+    pub fn engagement_count(&self) -> usize {
+        self.engagements.len()
+    }
+
+    /// The dense id of a user, by external id.
+    pub fn user_id(&self, id: &str) -> Option<UserId> {
+        self.users.ids.lookup(id).map(UserId)
+    }
+
+    /// Like [`Dataset::user_id`] but an error naming the id when it is unknown.
+    pub fn require_user(&self, id: &str) -> Result<UserId> {
+        self.user_id(id).ok_or_else(|| Error::not_found("user", id))
+    }
+
+    /// The external id of a user.
+    pub fn user_name(&self, user: UserId) -> &str {
+        self.users.ids.get(user.0)
+    }
+
+    /// The dense id of a post, by external id.
+    pub fn post_id(&self, id: &str) -> Option<PostId> {
+        self.posts.ids.lookup(id).map(PostId)
+    }
+
+    /// Like [`Dataset::post_id`] but an error naming the id when it is unknown.
+    pub fn require_post(&self, id: &str) -> Result<PostId> {
+        self.post_id(id).ok_or_else(|| Error::not_found("post", id))
+    }
+
+    /// The external id of a post.
+    pub fn post_name(&self, post: PostId) -> &str {
+        self.posts.ids.get(post.0)
+    }
+
+    /// The value of audit attribute `key` of a user (e.g. `viewpoint`).
+    pub fn user_attr(&self, user: UserId, key: &str) -> Option<&str> {
+        let key = self.users.attr_keys.lookup(key)?;
+        let row = self.users.attrs.row(user.index());
+        row.iter().find(|&&(k, _)| k == key).map(|&(_, v)| self.users.attr_values.get(v))
+    }
+
+    /// All audit attributes of a user, sorted by key.
+    pub fn user_attrs(&self, user: UserId) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.users
+            .attrs
+            .row(user.index())
+            .iter()
+            .map(|&(k, v)| (self.users.attr_keys.get(k), self.users.attr_values.get(v)))
+    }
+
+    /// The words a user muted, as given.
+    pub fn muted_words(&self, user: UserId) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.users.muted_words.row(user.index()).iter().map(|&w| self.users.words.get(w))
+    }
+
+    /// The label ids a user hides (see [`Dataset::label_name`]).
+    pub fn hidden_label_ids(&self, user: UserId) -> &[u32] {
+        self.users.hidden_labels.row(user.index())
+    }
+
+    /// The id of a label name, if any post or user uses it.
+    pub fn label_id(&self, name: &str) -> Option<u32> {
+        self.labels.lookup(name)
+    }
+
+    /// The name of a label id.
+    pub fn label_name(&self, label: u32) -> &str {
+        self.labels.get(label)
+    }
+
+    /// The social graph.
+    pub fn graph(&self) -> &SocialGraph {
+        &self.graph
+    }
+
+    /// A post's author.
+    pub fn author(&self, post: PostId) -> UserId {
+        UserId(self.posts.author[post.index()])
+    }
+
+    /// A post's creation time (unix seconds).
+    pub fn created_at(&self, post: PostId) -> i64 {
+        self.posts.created_at[post.index()]
+    }
+
+    /// A post's text (empty when none was given).
+    pub fn text(&self, post: PostId) -> &str {
+        self.posts.text(post.index())
+    }
+
+    /// The post this one replies to.
+    pub fn reply_to(&self, post: PostId) -> Option<PostId> {
+        let p = self.posts.reply_to[post.index()];
+        (p != NO_POST).then_some(PostId(p))
+    }
+
+    /// The post this one reposts.
+    pub fn repost_of(&self, post: PostId) -> Option<PostId> {
+        let p = self.posts.repost_of[post.index()];
+        (p != NO_POST).then_some(PostId(p))
+    }
+
+    /// A post's label ids (see [`Dataset::label_name`]).
+    pub fn label_ids(&self, post: PostId) -> &[u32] {
+        self.posts.labels.row(post.index())
+    }
+
+    /// A post's topics.
+    pub fn topics(&self, post: PostId) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.posts.topics.row(post.index()).iter().map(|&t| self.posts.topic_names.get(t))
+    }
+
+    /// Names of every caller-supplied feature, in column order.
+    pub fn feature_names(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.posts.features.names.iter()
+    }
+
+    /// The column of a caller-supplied feature: one value per post, NaN where not supplied.
+    pub fn feature_column(&self, name: &str) -> Option<&[f64]> {
+        let id = self.posts.features.names.lookup(name)?;
+        Some(&self.posts.features.columns[id as usize])
+    }
+
+    /// A caller-supplied feature of a post, if supplied.
+    pub fn feature(&self, post: PostId, name: &str) -> Option<f64> {
+        self.feature_column(name).map(|c| c[post.index()]).filter(|v| !v.is_nan())
+    }
+
+    /// How many engagements of `kind` a post has.
+    pub fn engagement_total(&self, post: PostId, kind: EngagementKind) -> u32 {
+        self.counts[post.index()][kind.index()]
+    }
+
+    /// All engagement counters of a post, indexed by [`EngagementKind::index`].
+    pub fn engagement_totals(&self, post: PostId) -> &[u32; EngagementKind::COUNT] {
+        &self.counts[post.index()]
+    }
+
+    /// A user's engagements in time order (ties in input order).
+    pub fn history(&self, user: UserId) -> impl ExactSizeIterator<Item = Engagement> + '_ {
+        self.history.row(user.index()).iter().map(move |&e| self.engagement(e as usize))
+    }
+
+    /// Engagement number `index` (input order).
+    pub fn engagement(&self, index: usize) -> Engagement {
+        let e = &self.engagements;
+        let rating = e.rating[index];
+        Engagement {
+            user: UserId(e.user[index]),
+            post: PostId(e.post[index]),
+            kind: e.kind[index],
+            at: e.at[index],
+            rating: (!rating.is_nan()).then_some(rating),
+        }
+    }
+
+    /// Every engagement in input order.
+    pub fn engagements(&self) -> impl ExactSizeIterator<Item = Engagement> + '_ {
+        (0..self.engagement_count()).map(move |i| self.engagement(i))
+    }
+
+    /// The latest timestamp in the dataset (post creation or engagement): the default
+    /// `now` of every ranking, so rankings never depend on the wall clock.
+    pub fn latest_timestamp(&self) -> i64 {
+        self.latest
+    }
+
+    /// Page rank of every user in the follow graph (damping 0.85), computed once.
+    pub fn author_page_rank(&self) -> &[f64] {
+        self.page_rank.get_or_init(|| self.graph.page_rank(0.85))
+    }
+
+    /// Bytes held, by component.
+    pub fn memory_usage(&self) -> MemoryUsage {
+        let p = &self.posts;
+        let posts = p.ids.memory_usage()
+            + p.author.capacity() * 4
+            + p.created_at.capacity() * 8
+            + p.reply_to.capacity() * 4
+            + p.repost_of.capacity() * 4
+            + p.labels.memory_usage()
+            + p.topics.memory_usage()
+            + p.topic_names.memory_usage()
+            + p.features.columns.iter().map(|c| c.capacity() * 8).sum::<usize>()
+            + self.counts.capacity() * 4 * EngagementKind::COUNT;
+        let e = &self.engagements;
+        let engagements = e.user.capacity() * 4
+            + e.post.capacity() * 4
+            + e.kind.capacity()
+            + e.at.capacity() * 8
+            + e.rating.capacity() * 8
+            + self.history.memory_usage();
+        let u = &self.users;
+        let users = u.ids.memory_usage()
+            + u.attrs.memory_usage()
+            + u.attr_keys.memory_usage()
+            + u.attr_values.memory_usage()
+            + u.words.memory_usage()
+            + u.muted_words.memory_usage()
+            + u.hidden_labels.memory_usage();
+        MemoryUsage {
+            users,
+            graph: self.graph.memory_usage(),
+            posts,
+            post_text: p.text.capacity() + p.text_ends.capacity() * 8,
+            engagements,
+        }
+    }
+}
+
+/// One engagement of a user with a post.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Engagement {
+    /// Who engaged.
+    pub user: UserId,
+    /// With which post.
+    pub post: PostId,
+    /// What they did.
+    pub kind: EngagementKind,
+    /// When (unix seconds).
+    pub at: i64,
+    /// Explicit rating in `[0, 1]`, if given.
+    pub rating: Option<f64>,
+}
+
+/// Bytes held by a [`Dataset`], by component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct MemoryUsage {
+    /// User ids, attributes, muted words, hidden labels.
+    pub users: usize,
+    /// Follow graph (both directions), mutes, blocks.
+    pub graph: usize,
+    /// Post columns, features and engagement counters, excluding text.
+    pub posts: usize,
+    /// Post text.
+    pub post_text: usize,
+    /// Engagement columns and per-user history index.
+    pub engagements: usize,
+}

@@ -1,0 +1,144 @@
+//! String interning: external string ids ↔ dense `u32` ids, and ragged rows.
+
+use hashbrown::{DefaultHashBuilder, HashTable};
+use std::hash::BuildHasher;
+
+/// Maps strings to dense `u32` ids in insertion order and back.
+///
+/// All strings live in one buffer; the lookup table holds only the `u32` ids, so an
+/// interned id costs its bytes plus about 9 bytes.
+#[derive(Clone, Default)]
+pub struct Interner {
+    bytes: String,
+    ends: Vec<u32>,
+    table: HashTable<u32>,
+    hasher: DefaultHashBuilder,
+}
+
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Interner {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes && self.ends == other.ends
+    }
+}
+
+impl Interner {
+    /// Number of interned strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when nothing is interned.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The string with dense id `id`. Panics if `id` is out of range.
+    pub fn get(&self, id: u32) -> &str {
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.bytes[start..self.ends[i] as usize]
+    }
+
+    /// The dense id of `s`, if interned.
+    pub fn lookup(&self, s: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one(s);
+        self.table.find(hash, |&id| self.get(id) == s).copied()
+    }
+
+    /// Interns `s`, returning its id and whether it was new.
+    pub fn intern(&mut self, s: &str) -> (u32, bool) {
+        let hash = self.hasher.hash_one(s);
+        if let Some(&id) = self.table.find(hash, |&id| self.get(id) == s) {
+            return (id, false);
+        }
+        let id = self.ends.len() as u32;
+        self.bytes.push_str(s);
+        let end = u32::try_from(self.bytes.len()).expect("interned strings exceed 4 GiB");
+        self.ends.push(end);
+        let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
+        self.table.insert_unique(hash, id, |&other| {
+            let o = other as usize;
+            let start = if o == 0 { 0 } else { ends[o - 1] as usize };
+            hasher.hash_one(&bytes[start..ends[o] as usize])
+        });
+        (id, true)
+    }
+
+    /// All strings in id order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.ends.len() as u32).map(move |i| self.get(i))
+    }
+
+    /// Bytes held (string buffer, offsets, lookup table).
+    pub fn memory_usage(&self) -> usize {
+        self.bytes.capacity() + self.ends.capacity() * 4 + self.table.capacity() * 5
+    }
+}
+
+/// Rows of variable length stored contiguously (compressed sparse rows).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ragged<T> {
+    ends: Vec<u32>,
+    values: Vec<T>,
+}
+
+impl<T> Default for Ragged<T> {
+    fn default() -> Self {
+        Ragged { ends: Vec::new(), values: Vec::new() }
+    }
+}
+
+impl<T: Copy> Ragged<T> {
+    /// Appends a row.
+    pub fn push_row(&mut self, row: impl IntoIterator<Item = T>) {
+        self.values.extend(row);
+        self.ends.push(u32::try_from(self.values.len()).expect("ragged storage exceeds 4G values"));
+    }
+
+    /// Row `i`.
+    pub fn row(&self, i: usize) -> &[T] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.values[start..self.ends[i] as usize]
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Total number of values over all rows.
+    pub fn value_count(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Builds rows from `(row, value)` pairs sorted by row; `rows` is the row count.
+    pub fn from_sorted_pairs(rows: usize, pairs: impl IntoIterator<Item = (u32, T)>) -> Self {
+        let mut out = Ragged { ends: Vec::with_capacity(rows), values: Vec::new() };
+        for (row, value) in pairs {
+            while out.ends.len() < row as usize {
+                out.ends.push(out.values.len() as u32);
+            }
+            out.values.push(value);
+        }
+        while out.ends.len() < rows {
+            out.ends.push(out.values.len() as u32);
+        }
+        out
+    }
+
+    /// Bytes held.
+    pub fn memory_usage(&self) -> usize {
+        self.ends.capacity() * 4 + self.values.capacity() * std::mem::size_of::<T>()
+    }
+}

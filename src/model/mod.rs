@@ -1,0 +1,16 @@
+//! The data model: users, the social graph, posts and engagements (DESIGN §2).
+
+mod builder;
+mod columns;
+mod dataset;
+mod graph;
+mod interner;
+mod kinds;
+mod records;
+
+pub use builder::{DatasetBuilder, IngestReport};
+pub use dataset::{Dataset, Engagement, MemoryUsage};
+pub use graph::{FollowGraph, SocialGraph};
+pub use interner::{Interner, Ragged};
+pub use kinds::{EdgeKind, EngagementKind, PostId, UserId};
+pub use records::{EdgeRecord, EngagementRecord, PostRecord, UserRecord};
