@@ -6,16 +6,30 @@
 //!
 //! * [`Dataset`]: users, follow/mute/block graph, posts and engagements, read from JSON
 //!   Lines ([`Dataset::from_jsonl_dir`]) or built in memory ([`DatasetBuilder`]).
+//! * [`Pipeline`]: a JSON spec of composable stages ([`stages`]), or a preset; ranks one
+//!   feed ([`Pipeline::rank`]) or every feed in parallel ([`Pipeline::rank_all`]) and
+//!   explains every decision ([`Explanation`], [`Pipeline::why_not`], [`Pipeline::compare`]).
 //! * [`synth`]: a seeded synthetic town square in viewpoint communities.
 #![deny(missing_docs)]
 
+pub mod audit;
+pub mod bridging;
+mod engine;
 mod error;
 pub mod io;
 pub mod model;
+pub mod pipeline;
+pub mod stages;
 pub mod synth;
 
+pub use engine::{
+    Comparison, Explanation, Feed, FeedItem, Outcome, RankOptions, SourceNote, StageDelta, StageValue,
+};
 pub use error::{Error, ErrorKind, Location, Result};
+pub use io::IngestOptions;
 pub use model::{
     Dataset, DatasetBuilder, EdgeKind, EdgeRecord, Engagement, EngagementKind, EngagementRecord,
     IngestReport, MemoryUsage, PostId, PostRecord, SocialGraph, UserId, UserRecord,
 };
+pub use pipeline::Pipeline;
+pub use stages::ExplainMode;

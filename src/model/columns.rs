@@ -24,11 +24,24 @@ pub(crate) struct UserColumns {
     pub hidden_labels: Ragged<u32>,
 }
 
+/// Equality of float columns where NaN (the "absent" marker) equals NaN.
+fn same_floats(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+}
+
 /// Named numeric feature columns; NaN marks "not supplied" (inputs are always finite).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct FeatureColumns {
     pub names: Interner,
     pub columns: Vec<Vec<f64>>,
+}
+
+impl PartialEq for FeatureColumns {
+    fn eq(&self, other: &Self) -> bool {
+        self.names == other.names
+            && self.columns.len() == other.columns.len()
+            && self.columns.iter().zip(&other.columns).all(|(a, b)| same_floats(a, b))
+    }
 }
 
 impl FeatureColumns {
@@ -80,7 +93,7 @@ impl PostColumns {
 }
 
 /// Engagements, one entry per engagement in every column, in input order.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct EngagementColumns {
     pub user: Vec<u32>,
     pub post: Vec<u32>,
@@ -88,6 +101,16 @@ pub(crate) struct EngagementColumns {
     pub at: Vec<i64>,
     /// NaN when no explicit rating was given.
     pub rating: Vec<f64>,
+}
+
+impl PartialEq for EngagementColumns {
+    fn eq(&self, other: &Self) -> bool {
+        self.user == other.user
+            && self.post == other.post
+            && self.kind == other.kind
+            && self.at == other.at
+            && same_floats(&self.rating, &other.rating)
+    }
 }
 
 impl EngagementColumns {

@@ -37,8 +37,13 @@ pub struct Dataset {
     pub(crate) counts: Vec<[u32; EngagementKind::COUNT]>,
     /// Per user, indices of their engagements sorted by (`at`, input order).
     pub(crate) history: Ragged<u32>,
+    /// Per post, indices of its engagements sorted by (`at`, input order).
+    pub(crate) by_post: Ragged<u32>,
+    /// Per author, their posts sorted by (`created_at`, id).
+    pub(crate) by_author: Ragged<u32>,
     pub(crate) latest: i64,
     pub(crate) page_rank: OnceLock<Vec<f64>>,
+    pub(crate) by_engagement: OnceLock<Vec<u32>>,
 }
 
 impl Clone for Dataset {
@@ -51,8 +56,11 @@ impl Clone for Dataset {
             graph: self.graph.clone(),
             counts: self.counts.clone(),
             history: self.history.clone(),
+            by_post: self.by_post.clone(),
+            by_author: self.by_author.clone(),
             latest: self.latest,
             page_rank: self.page_rank.clone(),
+            by_engagement: self.by_engagement.clone(),
         }
     }
 }
@@ -85,7 +93,16 @@ impl Dataset {
         order.sort_by_key(|&e| (engagements.user[e as usize], engagements.at[e as usize], e));
         let history = Ragged::from_sorted_pairs(
             users.ids.len(),
-            order.into_iter().map(|e| (engagements.user[e as usize], e)),
+            order.iter().map(|&e| (engagements.user[e as usize], e)),
+        );
+        order.sort_by_key(|&e| (engagements.post[e as usize], engagements.at[e as usize], e));
+        let by_post =
+            Ragged::from_sorted_pairs(posts.len(), order.iter().map(|&e| (engagements.post[e as usize], e)));
+        let mut post_order: Vec<u32> = (0..posts.len() as u32).collect();
+        post_order.sort_by_key(|&p| (posts.author[p as usize], posts.created_at[p as usize], p));
+        let by_author = Ragged::from_sorted_pairs(
+            users.ids.len(),
+            post_order.into_iter().map(|p| (posts.author[p as usize], p)),
         );
         let latest = posts.created_at.iter().chain(&engagements.at).copied().max().unwrap_or(0);
         Dataset {
@@ -96,8 +113,11 @@ impl Dataset {
             graph,
             counts,
             history,
+            by_post,
+            by_author,
             latest,
             page_rank: OnceLock::new(),
+            by_engagement: OnceLock::new(),
         }
     }
 
@@ -250,6 +270,30 @@ impl Dataset {
         &self.counts[post.index()]
     }
 
+    /// How many engagements of `kind` a post had at or before `now`.
+    pub fn engagement_total_at(&self, post: PostId, kind: EngagementKind, now: i64) -> u32 {
+        let row = self.by_post.row(post.index());
+        let end = row.partition_point(|&e| self.engagements.at[e as usize] <= now);
+        row[..end].iter().filter(|&&e| self.engagements.kind[e as usize] == kind).count() as u32
+    }
+
+    /// A user's posts sorted by creation time (ties by dense id).
+    pub fn posts_by(
+        &self,
+        author: UserId,
+    ) -> impl ExactSizeIterator<Item = PostId> + DoubleEndedIterator + '_ {
+        self.by_author.row(author.index()).iter().map(|&p| PostId(p))
+    }
+
+    /// A user's posts created in `(from, to]`, oldest first.
+    pub fn posts_by_between(&self, author: UserId, from: i64, to: i64) -> &[u32] {
+        let row = self.by_author.row(author.index());
+        let at = &self.posts.created_at;
+        let start = row.partition_point(|&p| at[p as usize] <= from);
+        let end = row.partition_point(|&p| at[p as usize] <= to);
+        &row[start..end]
+    }
+
     /// A user's engagements in time order (ties in input order).
     pub fn history(&self, user: UserId) -> impl ExactSizeIterator<Item = Engagement> + '_ {
         self.history.row(user.index()).iter().map(move |&e| self.engagement(e as usize))
@@ -281,7 +325,34 @@ impl Dataset {
 
     /// Page rank of every user in the follow graph (damping 0.85), computed once.
     pub fn author_page_rank(&self) -> &[f64] {
-        self.page_rank.get_or_init(|| self.graph.page_rank(0.85))
+        self.page_rank.get_or_init(|| {
+            // Sum in the order of external ids, so the result does not depend on the order
+            // users were given in.
+            let mut by_name: Vec<u32> = (0..self.user_count() as u32).collect();
+            by_name.sort_by(|&a, &b| self.user_name(UserId(a)).cmp(self.user_name(UserId(b))));
+            self.graph.page_rank(0.85, &by_name)
+        })
+    }
+
+    /// A post's popularity: likes + reposts + replies + quotes + shares.
+    pub fn popularity(&self, post: PostId) -> u64 {
+        use EngagementKind::*;
+        let c = &self.counts[post.index()];
+        [Like, Repost, Reply, Quote, Share].iter().map(|k| c[k.index()] as u64).sum()
+    }
+
+    /// Every post, most popular first (ties by external id), computed once.
+    pub fn posts_by_engagement(&self) -> &[u32] {
+        self.by_engagement.get_or_init(|| {
+            let mut order: Vec<u32> = (0..self.post_count() as u32).collect();
+            order.sort_by(|&a, &b| {
+                let (a, b) = (PostId(a), PostId(b));
+                self.popularity(b)
+                    .cmp(&self.popularity(a))
+                    .then_with(|| self.post_name(a).cmp(self.post_name(b)))
+            });
+            order
+        })
     }
 
     /// Bytes held, by component.
@@ -296,14 +367,16 @@ impl Dataset {
             + p.topics.memory_usage()
             + p.topic_names.memory_usage()
             + p.features.columns.iter().map(|c| c.capacity() * 8).sum::<usize>()
-            + self.counts.capacity() * 4 * EngagementKind::COUNT;
+            + self.counts.capacity() * 4 * EngagementKind::COUNT
+            + self.by_author.memory_usage();
         let e = &self.engagements;
         let engagements = e.user.capacity() * 4
             + e.post.capacity() * 4
             + e.kind.capacity()
             + e.at.capacity() * 8
             + e.rating.capacity() * 8
-            + self.history.memory_usage();
+            + self.history.memory_usage()
+            + self.by_post.memory_usage();
         let u = &self.users;
         let users = u.ids.memory_usage()
             + u.attrs.memory_usage()

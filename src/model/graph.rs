@@ -140,26 +140,42 @@ impl SocialGraph {
     /// iterated until the L1 change is at most `1e-10` or 100 iterations. Each iteration is
     /// one pass over the edges, reading followers from the petgraph CSR; petgraph's own
     /// `algo::page_rank` visits every pair of nodes per iteration (O(V²)), which does not
-    /// scale past a few thousand users. Summation order is fixed, so the result is
-    /// identical on every run.
-    pub fn page_rank(&self, damping: f64) -> Vec<f64> {
+    /// scale past a few thousand users.
+    ///
+    /// `order` is a permutation of the users that fixes the summation order (every sum
+    /// runs over users in that order), so the result depends only on the graph and the
+    /// order, bit for bit — pass users sorted by external id for a result that does not
+    /// depend on input order.
+    pub fn page_rank(&self, damping: f64, order: &[u32]) -> Vec<f64> {
         let n = self.follows.node_count();
+        assert_eq!(order.len(), n, "order must be a permutation of the users");
         if n == 0 {
             return Vec::new();
+        }
+        let mut position = vec![0u32; n];
+        for (i, &u) in order.iter().enumerate() {
+            position[u as usize] = i as u32;
+        }
+        // Followers of each user, in `order`.
+        let mut inbound: Vec<Vec<u32>> = Vec::new();
+        inbound.resize_with(n, Vec::new);
+        for (v, list) in inbound.iter_mut().enumerate() {
+            list.extend_from_slice(self.followers(v as u32));
+            list.sort_unstable_by_key(|&w| position[w as usize]);
         }
         let nf = n as f64;
         let out_degree: Vec<f64> = (0..n as u32).map(|u| self.followees(u).len() as f64).collect();
         let mut rank = vec![1.0 / nf; n];
         let mut next = vec![0.0; n];
         for _ in 0..100 {
-            let dangling: f64 = (0..n).filter(|&u| out_degree[u] == 0.0).map(|u| rank[u]).sum();
+            let dangling: f64 =
+                order.iter().filter(|&&u| out_degree[u as usize] == 0.0).map(|&u| rank[u as usize]).sum();
             let base = (1.0 - damping) / nf + damping * dangling / nf;
             for (v, slot) in next.iter_mut().enumerate() {
-                let inflow: f64 =
-                    self.followers(v as u32).iter().map(|&w| rank[w as usize] / out_degree[w as usize]).sum();
+                let inflow: f64 = inbound[v].iter().map(|&w| rank[w as usize] / out_degree[w as usize]).sum();
                 *slot = base + damping * inflow;
             }
-            let change: f64 = rank.iter().zip(&next).map(|(a, b)| (a - b).abs()).sum();
+            let change: f64 = order.iter().map(|&u| (rank[u as usize] - next[u as usize]).abs()).sum();
             std::mem::swap(&mut rank, &mut next);
             if change <= 1e-10 {
                 break;
@@ -172,6 +188,10 @@ impl SocialGraph {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn identity(n: usize) -> Vec<u32> {
+        (0..n as u32).collect()
+    }
 
     fn graph(users: usize, follows: &[(u32, u32)]) -> SocialGraph {
         SocialGraph::from_edges(users, [follows.to_vec(), vec![], vec![]])
@@ -190,11 +210,11 @@ mod tests {
     #[test]
     fn page_rank_matches_closed_form() {
         // Two users following each other: symmetric, 1/2 each.
-        let r = graph(2, &[(0, 1), (1, 0)]).page_rank(0.85);
+        let r = graph(2, &[(0, 1), (1, 0)]).page_rank(0.85, &identity(2));
         assert!((r[0] - 0.5).abs() < 1e-12 && (r[1] - 0.5).abs() < 1e-12);
         // A star: 1 and 2 follow 0; 0 is dangling.
         // r1 = r2 = (1-d)/3 + d*r0/3 ; r0 = r1 + 2*d*r1 ... solve numerically by sum = 1.
-        let r = graph(3, &[(1, 0), (2, 0)]).page_rank(0.85);
+        let r = graph(3, &[(1, 0), (2, 0)]).page_rank(0.85, &identity(3));
         let d = 0.85;
         // r_leaf = (1-d)/3 + d r0 / 3, r0 = r_leaf + 2 d r_leaf  =>  r0 = r_leaf (1 + 2d)
         let leaf = ((1.0 - d) / 3.0) / (1.0 - d * (1.0 + 2.0 * d) / 3.0);

@@ -1,0 +1,141 @@
+//! The engine: runs a [`Pipeline`] for one viewer ([`Pipeline::rank`]) or many
+//! ([`Pipeline::rank_all`], parallel over viewers, results in input order).
+//!
+//! Each feed is computed sequentially by one thread with reusable buffers, so results are
+//! identical for any number of threads.
+
+mod compare;
+mod explain;
+mod run;
+
+pub use compare::{Comparison, StageDelta};
+pub use explain::{Explanation, Outcome, SourceNote, StageValue};
+
+use crate::error::Result;
+use crate::model::{Dataset, PostId, UserId};
+use crate::pipeline::Pipeline;
+use crate::stages::ExplainMode;
+use crate::Error;
+pub(crate) use run::Plan;
+use run::Scratch;
+
+/// Options of a ranking call.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RankOptions {
+    /// Feed length; `None` uses the selector's `k`.
+    pub k: Option<usize>,
+    /// How much explanation to build.
+    pub explain: ExplainMode,
+    /// Ranking time; `None` uses the dataset's latest timestamp (never the wall clock).
+    pub now: Option<i64>,
+}
+
+impl RankOptions {
+    /// Options with explanations in `mode`.
+    pub fn explained(mode: ExplainMode) -> Self {
+        RankOptions { explain: mode, ..Default::default() }
+    }
+}
+
+/// One item of a feed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FeedItem {
+    /// The post.
+    pub post: PostId,
+    /// 1-based position in the feed.
+    pub rank: u32,
+    /// Final score.
+    pub score: f64,
+    /// Index of the source stage that proposed it.
+    pub source: u16,
+}
+
+/// A ranked feed, with explanations when asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feed {
+    /// Whose feed.
+    pub viewer: UserId,
+    /// The ranking time used.
+    pub now: i64,
+    /// The feed, best first.
+    pub items: Vec<FeedItem>,
+    /// Number of candidates proposed by the sources (after de-duplication).
+    pub sourced: usize,
+    /// Number of candidates removed by filters.
+    pub filtered: usize,
+    /// One record per sourced candidate (selected, cut, filtered) unless explanations are
+    /// off: selected in feed order, then cut in rank order, then filtered in post order.
+    pub explanations: Vec<Explanation>,
+}
+
+impl Pipeline {
+    fn check(&self, ds: &Dataset, viewer: UserId, options: &RankOptions) -> Result<(i64, usize)> {
+        if viewer.index() >= ds.user_count() {
+            return Err(Error::argument("viewer", format!("dense id {} is out of range", viewer.0)));
+        }
+        let k = options.k.unwrap_or_else(|| self.selector.k());
+        if k == 0 {
+            return Err(Error::argument("k", "must be at least 1"));
+        }
+        Ok((options.now.unwrap_or_else(|| ds.latest_timestamp()), k))
+    }
+
+    /// Ranks one viewer's feed.
+    ///
+    /// ```
+    /// # use glassfeed::{synth, Pipeline, RankOptions};
+    /// let ds = synth::generate(&synth::SynthConfig::with_users(300))?;
+    /// let feed = Pipeline::preset("chronological")?.rank(&ds, glassfeed::UserId(0), &RankOptions::default())?;
+    /// assert!(feed.items.windows(2).all(|w| w[0].score >= w[1].score));
+    /// # Ok::<(), glassfeed::Error>(())
+    /// ```
+    pub fn rank(&self, ds: &Dataset, viewer: UserId, options: &RankOptions) -> Result<Feed> {
+        let (now, k) = self.check(ds, viewer, options)?;
+        Scratch::default().run(self, ds, viewer, now, k, options.explain)
+    }
+
+    /// Ranks many viewers' feeds, in parallel over viewers when the `parallel` feature is
+    /// on. Results are in the order of `viewers` and identical for any thread count.
+    pub fn rank_all(&self, ds: &Dataset, viewers: &[UserId], options: &RankOptions) -> Result<Vec<Feed>> {
+        let mut checked = Vec::with_capacity(viewers.len());
+        for &v in viewers {
+            checked.push(self.check(ds, v, options)?);
+        }
+        let job = |scratch: &mut Scratch, (&viewer, &(now, k)): (&UserId, &(i64, usize))| {
+            scratch.run(self, ds, viewer, now, k, options.explain)
+        };
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            viewers.par_iter().zip(checked.par_iter()).map_init(Scratch::default, job).collect()
+        }
+        #[cfg(not(feature = "parallel"))]
+        {
+            let mut scratch = Scratch::default();
+            viewers.iter().zip(checked.iter()).map(|pair| job(&mut scratch, pair)).collect()
+        }
+    }
+
+    /// The full story of any post in a viewer's feed: selected, cut, filtered (by which
+    /// stage, decided by whom), or not sourced (and why each source passed it over).
+    pub fn why_not(
+        &self,
+        ds: &Dataset,
+        viewer: UserId,
+        post: PostId,
+        options: &RankOptions,
+    ) -> Result<Explanation> {
+        if post.index() >= ds.post_count() {
+            return Err(Error::argument("post", format!("dense id {} is out of range", post.0)));
+        }
+        let mode = if options.explain == ExplainMode::Off { ExplainMode::Summary } else { options.explain };
+        let (now, k) = self.check(ds, viewer, options)?;
+        let mut scratch = Scratch::default();
+        let feed = scratch.run(self, ds, viewer, now, k, mode)?;
+        let name = ds.post_name(post);
+        if let Some(e) = feed.explanations.into_iter().find(|e| e.post == name) {
+            return Ok(e);
+        }
+        Ok(scratch.not_sourced(self, ds, viewer, now, post))
+    }
+}

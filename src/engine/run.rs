@@ -1,0 +1,368 @@
+//! One feed: sources → hydrate → filters → scorers → rescorers → selector, with reusable
+//! buffers so that the hot path allocates per feed, never per candidate.
+
+use crate::engine::explain::{Explanation, Outcome, SourceNote, StageValue};
+use crate::engine::{Feed, FeedItem};
+use crate::error::{ErrorKind, Result};
+use crate::model::{Dataset, PostId, UserId};
+use crate::pipeline::Pipeline;
+use crate::stages::{
+    Combine, DecidedBy, ExplainMode, FeatureMatrix, Filter, Input, Scorer, Source, Sourced, ViewerInput,
+    ViewerState,
+};
+use std::cmp::Ordering;
+
+/// What a pipeline needs computed per viewer, worked out once per pipeline.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Plan {
+    /// Feature columns to hydrate, in first-use order.
+    pub features: Vec<String>,
+    /// Social-proof window in hours, when a stage reads followee engagements.
+    pub social_proof_hours: Option<f64>,
+    pub seen: bool,
+    pub muted_words: bool,
+    pub affinity: bool,
+    pub candidates: bool,
+}
+
+impl Plan {
+    pub(crate) fn of(
+        sources: &[Box<dyn Source>],
+        filters: &[Box<dyn Filter>],
+        scorers: &[Box<dyn Scorer>],
+        social_proof_hours: Option<f64>,
+    ) -> Plan {
+        let mut plan = Plan::default();
+        for s in scorers {
+            for input in s.reads() {
+                if let Input::Feature(name) = input {
+                    if !plan.features.contains(&name) {
+                        plan.features.push(name);
+                    }
+                }
+            }
+        }
+        let feature = |n: &str| plan.features.iter().any(|f| f == n);
+        let sp_feature = feature("social_proof");
+        plan.affinity = feature("author_affinity");
+        let uses_sp_source = sources.iter().any(|s| s.id() == "social_proof");
+        if uses_sp_source || sp_feature {
+            plan.social_proof_hours = Some(social_proof_hours.unwrap_or(48.0));
+        }
+        plan.seen = filters.iter().any(|f| f.id() == "seen");
+        plan.muted_words = filters.iter().any(|f| f.id() == "muted_words");
+        plan.candidates = filters.iter().any(|f| f.id() == "dedupe_reposts");
+        plan
+    }
+}
+
+/// Sorts survivor rows: score descending, then `created_at` descending, then external post
+/// id ascending (byte order).
+fn sort(order: &mut [u32], scores: &[f64], posts: &[PostId], ds: &Dataset) {
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (a as usize, b as usize);
+        scores[b]
+            .total_cmp(&scores[a])
+            .then_with(|| ds.created_at(posts[b]).cmp(&ds.created_at(posts[a])))
+            .then_with(|| match ds.post_name(posts[a]).cmp(ds.post_name(posts[b])) {
+                Ordering::Equal => posts[a].cmp(&posts[b]),
+                other => other,
+            })
+    });
+}
+
+/// Per-thread buffers, reused from feed to feed.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    state: ViewerState,
+    sourced: Vec<Sourced>,
+    collected: Vec<Sourced>,
+    /// Per sourced candidate: `None` = kept, else (filter index, decided by).
+    removed: Vec<Option<(u16, DecidedBy)>>,
+    /// Sourced index of each survivor.
+    survivors: Vec<u32>,
+    posts: Vec<PostId>,
+    features: FeatureMatrix,
+    /// Scorer values, scorer-major: `values[s * n + row]`.
+    values: Vec<f64>,
+    scores: Vec<f64>,
+    /// Survivor rows in ranked order.
+    order: Vec<u32>,
+    ordered_posts: Vec<PostId>,
+    /// Rescorer outputs, rescorer-major, indexed by survivor row.
+    rescores: Vec<(f64, u32)>,
+    rescore_out: Vec<(f64, u32)>,
+    in_network: Vec<bool>,
+    selected: Vec<usize>,
+}
+
+fn non_finite(stage: &str, ds: &Dataset, post: PostId, value: f64) -> crate::Error {
+    ErrorKind::NonFinite { stage: stage.to_string(), post: ds.post_name(post).to_string(), value }.into()
+}
+
+impl Scratch {
+    fn prepare_state(&mut self, pipeline: &Pipeline, ds: &Dataset, viewer: UserId, now: i64) {
+        let plan = &pipeline.plan;
+        let state = &mut self.state;
+        match plan.social_proof_hours {
+            Some(h) => state.compute_social_proof(ds, viewer, now, h),
+            None => state.social_proof.clear(),
+        }
+        if plan.seen {
+            state.compute_seen(ds, viewer, now);
+        }
+        if plan.muted_words {
+            state.compute_muted_phrases(ds, viewer);
+        }
+        if plan.affinity {
+            state.compute_affinity(ds, viewer, now);
+        }
+    }
+
+    fn collect(&mut self, pipeline: &Pipeline, ds: &Dataset, viewer: UserId, now: i64) {
+        self.sourced.clear();
+        {
+            let input = ViewerInput { ds, viewer, now, state: &self.state };
+            for (i, source) in pipeline.sources.iter().enumerate() {
+                self.collected.clear();
+                source.collect(&input, &mut self.collected);
+                self.sourced.extend(self.collected.iter().map(|c| Sourced { source: i as u16, ..*c }));
+            }
+        }
+        // A post proposed by several sources keeps the first source in spec order.
+        self.sourced.sort_unstable_by_key(|c| (c.post, c.source));
+        self.sourced.dedup_by_key(|c| c.post);
+        if pipeline.plan.candidates {
+            self.state.compute_candidates(ds, self.sourced.iter().map(|c| c.post));
+        }
+    }
+
+    /// Ranks one feed. `now` and `k` are already checked.
+    pub(crate) fn run(
+        &mut self,
+        pipeline: &Pipeline,
+        ds: &Dataset,
+        viewer: UserId,
+        now: i64,
+        k: usize,
+        mode: ExplainMode,
+    ) -> Result<Feed> {
+        self.prepare_state(pipeline, ds, viewer, now);
+        self.collect(pipeline, ds, viewer, now);
+        let input = ViewerInput { ds, viewer, now, state: &self.state };
+
+        // Filters: the first filter that removes a candidate records the removal.
+        self.removed.clear();
+        self.survivors.clear();
+        self.posts.clear();
+        for (j, c) in self.sourced.iter().enumerate() {
+            let removal = pipeline
+                .filters
+                .iter()
+                .enumerate()
+                .find_map(|(fi, f)| f.check(&input, c.post).map(|by| (fi as u16, by)));
+            if removal.is_none() {
+                self.survivors.push(j as u32);
+                self.posts.push(c.post);
+            }
+            self.removed.push(removal);
+        }
+
+        // Hydrate and score column-wise.
+        let n = self.posts.len();
+        if self.features.names() != pipeline.plan.features.as_slice() {
+            self.features = FeatureMatrix::with_columns(pipeline.plan.features.clone());
+        }
+        self.features.hydrate(&input, &self.posts);
+        self.values.clear();
+        self.values.resize(pipeline.scorers.len() * n, 0.0);
+        for (si, scorer) in pipeline.scorers.iter().enumerate() {
+            let out = &mut self.values[si * n..(si + 1) * n];
+            scorer.score(&input, &self.posts, &self.features, out);
+            if let Some(row) = out.iter().position(|v| !v.is_finite()) {
+                return Err(non_finite(scorer.id(), ds, self.posts[row], out[row]));
+            }
+        }
+        let has_terms = pipeline.scorers.iter().any(|s| s.combine() == Combine::Term);
+        self.scores.clear();
+        for row in 0..n {
+            let mut s = if has_terms { 0.0 } else { 1.0 };
+            for (si, scorer) in pipeline.scorers.iter().enumerate() {
+                if scorer.combine() == Combine::Term {
+                    s += self.values[si * n + row];
+                }
+            }
+            for (si, scorer) in pipeline.scorers.iter().enumerate() {
+                if scorer.combine() == Combine::Factor {
+                    s *= self.values[si * n + row];
+                }
+            }
+            if !s.is_finite() {
+                return Err(non_finite("pipeline", ds, self.posts[row], s));
+            }
+            self.scores.push(s);
+        }
+
+        // Rank, then rescore list-wise (each rescorer sees the current order).
+        self.order.clear();
+        self.order.extend(0..n as u32);
+        sort(&mut self.order, &self.scores, &self.posts, ds);
+        self.rescores.clear();
+        self.rescores.resize(pipeline.rescorers.len() * n, (1.0, 0));
+        for (ri, rescorer) in pipeline.rescorers.iter().enumerate() {
+            self.ordered_posts.clear();
+            self.ordered_posts.extend(self.order.iter().map(|&r| self.posts[r as usize]));
+            self.rescore_out.clear();
+            self.rescore_out.resize(n, (1.0, 0));
+            rescorer.rescore(&input, &self.ordered_posts, &mut self.rescore_out);
+            for (pos, &row) in self.order.iter().enumerate() {
+                let (m, note) = self.rescore_out[pos];
+                let row = row as usize;
+                self.scores[row] *= m;
+                if !self.scores[row].is_finite() {
+                    return Err(non_finite(rescorer.id(), ds, self.posts[row], self.scores[row]));
+                }
+                self.rescores[ri * n + row] = (m, note);
+            }
+            sort(&mut self.order, &self.scores, &self.posts, ds);
+        }
+
+        // Select.
+        self.ordered_posts.clear();
+        self.ordered_posts.extend(self.order.iter().map(|&r| self.posts[r as usize]));
+        self.in_network.clear();
+        self.in_network.extend(self.ordered_posts.iter().map(|&p| input.follows_author(p)));
+        pipeline.selector.select(&self.ordered_posts, &self.in_network, k, &mut self.selected);
+        let items: Vec<FeedItem> = self
+            .selected
+            .iter()
+            .enumerate()
+            .map(|(i, &pos)| {
+                let row = self.order[pos] as usize;
+                let source = self.sourced[self.survivors[row] as usize].source;
+                FeedItem { post: self.posts[row], rank: i as u32 + 1, score: self.scores[row], source }
+            })
+            .collect();
+        let explanations =
+            if mode == ExplainMode::Off { Vec::new() } else { self.explain(pipeline, &input, k, mode) };
+        Ok(Feed {
+            viewer,
+            now,
+            items,
+            sourced: self.sourced.len(),
+            filtered: self.sourced.len() - n,
+            explanations,
+        })
+    }
+
+    fn header(pipeline: &Pipeline, input: &ViewerInput<'_>, post: PostId) -> Explanation {
+        Explanation {
+            viewer: input.ds.user_name(input.viewer).to_string(),
+            post: input.ds.post_name(post).to_string(),
+            pipeline: pipeline.name().to_string(),
+            fingerprint: pipeline.fingerprint().to_string(),
+            source: None,
+            features: Default::default(),
+            terms: Vec::new(),
+            factors: Vec::new(),
+            rescores: Vec::new(),
+            score: None,
+            rank: None,
+            outcome: Outcome::Selected,
+        }
+    }
+
+    fn explain(
+        &self,
+        pipeline: &Pipeline,
+        input: &ViewerInput<'_>,
+        k: usize,
+        mode: ExplainMode,
+    ) -> Vec<Explanation> {
+        let n = self.posts.len();
+        let source_note = |c: &Sourced| {
+            let source = &pipeline.sources[c.source as usize];
+            Some(SourceNote { stage: source.id().to_string(), why: source.why(input, c) })
+        };
+        let mut feed_rank = vec![None; n];
+        for (i, &pos) in self.selected.iter().enumerate() {
+            feed_rank[self.order[pos] as usize] = Some(i as u32 + 1);
+        }
+        let mut out = Vec::with_capacity(self.sourced.len());
+        let mut cut = Vec::new();
+        for (pos, &row) in self.order.iter().enumerate() {
+            let row = row as usize;
+            let post = self.posts[row];
+            let mut e = Self::header(pipeline, input, post);
+            e.source = source_note(&self.sourced[self.survivors[row] as usize]);
+            if mode == ExplainMode::Full {
+                for (j, name) in self.features.names().iter().enumerate() {
+                    e.features.insert(name.clone(), self.features.data()[(row, j)]);
+                }
+            }
+            for (si, scorer) in pipeline.scorers.iter().enumerate() {
+                let value = self.values[si * n + row];
+                let note = scorer.explain(input, post, &self.features, row, value, mode);
+                let details = if mode == ExplainMode::Full { note.details } else { Vec::new() };
+                let v = StageValue { stage: scorer.id().to_string(), value, why: note.why, details };
+                match scorer.combine() {
+                    Combine::Term => e.terms.push(v),
+                    Combine::Factor => e.factors.push(v),
+                }
+            }
+            for (ri, rescorer) in pipeline.rescorers.iter().enumerate() {
+                let (value, note) = self.rescores[ri * n + row];
+                let why = rescorer.why(input, post, value, note);
+                e.rescores.push(StageValue {
+                    stage: rescorer.id().to_string(),
+                    value,
+                    why,
+                    details: Vec::new(),
+                });
+            }
+            e.score = Some(self.scores[row]);
+            match feed_rank[row] {
+                Some(r) => {
+                    e.rank = Some(r);
+                    out.push(e);
+                }
+                None => {
+                    e.rank = Some(pos as u32 + 1);
+                    e.outcome = Outcome::Cut { rank: pos as u32 + 1, k: k as u32 };
+                    cut.push(e);
+                }
+            }
+        }
+        out.append(&mut cut);
+        for (j, c) in self.sourced.iter().enumerate() {
+            if let Some((fi, decided_by)) = self.removed[j] {
+                let filter = &pipeline.filters[fi as usize];
+                let mut e = Self::header(pipeline, input, c.post);
+                e.source = source_note(c);
+                e.outcome = Outcome::Filtered {
+                    stage: filter.id().to_string(),
+                    reason: filter.reason(input, c.post),
+                    decided_by,
+                };
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    /// The record of a post no source proposed (call after [`Scratch::run`] for the viewer).
+    pub(crate) fn not_sourced(
+        &self,
+        pipeline: &Pipeline,
+        ds: &Dataset,
+        viewer: UserId,
+        now: i64,
+        post: PostId,
+    ) -> Explanation {
+        let input = ViewerInput { ds, viewer, now, state: &self.state };
+        let why: Vec<String> = pipeline.sources.iter().map(|s| s.why_not(&input, post)).collect();
+        let mut e = Self::header(pipeline, &input, post);
+        e.outcome = Outcome::NotSourced { why: why.join("; ") };
+        e
+    }
+}

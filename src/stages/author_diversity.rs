@@ -1,0 +1,110 @@
+//! `author_diversity` rescorer: each further post by the same author counts for less.
+//!
+//! X's home mixer `AuthorBasedListwiseRescoringProvider`: the k-th (0-based) post of an
+//! author in the ranked list is multiplied by `(1 − floor)·decay^k + floor`
+//! (X: decay 0.5, floor 0.25), then the list is re-sorted.
+
+use crate::error::Result;
+use crate::model::PostId;
+use crate::stages::filters::stage_basics;
+use crate::stages::{Input, Rescorer, ViewerInput};
+use crate::Error;
+use serde::{Deserialize, Serialize};
+
+/// Parameters of [`AuthorDiversity`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthorDiversityParams {
+    /// Geometric decay per further post by the same author (default 0.5, in [0, 1]).
+    pub decay: f64,
+    /// The multiplier never goes below this (default 0.25, in [0, 1]).
+    pub floor: f64,
+}
+
+impl Default for AuthorDiversityParams {
+    fn default() -> Self {
+        AuthorDiversityParams { decay: 0.5, floor: 0.25 }
+    }
+}
+
+/// Multiplies the k-th post of each author by `(1 − floor)·decay^k + floor`.
+#[derive(Debug, Clone)]
+pub struct AuthorDiversity {
+    params: AuthorDiversityParams,
+}
+
+impl AuthorDiversity {
+    /// Stage id.
+    pub const ID: &'static str = "author_diversity";
+
+    /// Checks the parameters.
+    pub fn new(params: AuthorDiversityParams) -> Result<Self> {
+        for (name, v) in [("decay", params.decay), ("floor", params.floor)] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(Error::spec(Self::ID, name, format!("must be in [0, 1], got {v}")));
+            }
+        }
+        Ok(AuthorDiversity { params })
+    }
+
+    /// The multiplier of an author's k-th (0-based) post.
+    pub fn multiplier(&self, k: u32) -> f64 {
+        let AuthorDiversityParams { decay, floor } = self.params;
+        (1.0 - floor) * decay.powi(k as i32) + floor
+    }
+}
+
+stage_basics!(AuthorDiversity, AuthorDiversity::ID, [Input::PostMetadata]);
+
+fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+impl Rescorer for AuthorDiversity {
+    fn rescore(&self, input: &ViewerInput<'_>, ordered: &[PostId], out: &mut [(f64, u32)]) {
+        let mut by_author: Vec<(u32, u32)> =
+            ordered.iter().enumerate().map(|(i, &p)| (input.ds.author(p).0, i as u32)).collect();
+        by_author.sort_unstable();
+        let mut k = 0;
+        for j in 0..by_author.len() {
+            k = if j > 0 && by_author[j - 1].0 == by_author[j].0 { k + 1 } else { 0 };
+            out[by_author[j].1 as usize] = (self.multiplier(k), k);
+        }
+    }
+
+    fn why(&self, input: &ViewerInput<'_>, post: PostId, multiplier: f64, note: u32) -> String {
+        let author = input.handle(input.ds.author(post));
+        if note == 0 {
+            format!("first post by {author} in this feed (×1)")
+        } else {
+            format!("{} post by {author} in this feed (×{multiplier})", ordinal(note + 1))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn x_defaults_give_published_multipliers() {
+        let d = AuthorDiversity::new(AuthorDiversityParams::default()).unwrap();
+        let m: Vec<f64> = (0..4).map(|k| d.multiplier(k)).collect();
+        assert_eq!(m, vec![1.0, 0.625, 0.4375, 0.34375]);
+        assert_eq!(ordinal(2), "2nd");
+        assert_eq!(ordinal(12), "12th");
+    }
+
+    #[test]
+    fn rejects_out_of_range() {
+        let e = AuthorDiversity::new(AuthorDiversityParams { decay: 1.5, floor: 0.2 }).unwrap_err();
+        assert!(e.to_string().contains("author_diversity") && e.to_string().contains("decay"));
+    }
+}
