@@ -146,6 +146,11 @@ fn read_file<T: DeserializeOwned>(
 }
 
 /// Parses one line into a record; errors name the field (or `-` for the whole line).
+///
+/// Tracking the path to every value costs as much as the parse itself, so a line is
+/// parsed plainly first and only a line that fails is parsed again with
+/// `serde_path_to_error` to name the field (parsing is deterministic: it fails the same
+/// way).
 fn parse_line<T: DeserializeOwned>(bytes: &[u8], at: &Location) -> Result<T> {
     // A derived struct would also accept a JSON array (fields by position): only objects
     // are records.
@@ -153,9 +158,22 @@ fn parse_line<T: DeserializeOwned>(bytes: &[u8], at: &Location) -> Result<T> {
         return Err(not_an_object(bytes, at));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let record = serde_path_to_error::deserialize(&mut de).map_err(|e| malformed(at, e.path(), e.inner()))?;
-    de.end().map_err(|e| Error::malformed(at, "-", describe(&e)))?;
-    Ok(record)
+    match T::deserialize(&mut de).and_then(|record| de.end().map(|()| record)) {
+        Ok(record) => Ok(record),
+        Err(_) => Err(explain::<T>(bytes, at)),
+    }
+}
+
+/// Parses a line known to be bad again, tracking the path, to say where it is bad.
+fn explain<T: DeserializeOwned>(bytes: &[u8], at: &Location) -> Error {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => malformed(at, e.path(), e.inner()),
+        Ok(_) => match de.end() {
+            Err(e) => Error::malformed(at, "-", describe(&e)),
+            Ok(()) => Error::malformed(at, "-", "not a valid record"),
+        },
+    }
 }
 
 /// The error for a line that does not start with `{`: its JSON syntax error, or what

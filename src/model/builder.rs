@@ -25,7 +25,9 @@ impl IngestReport {
     }
 
     fn count(&mut self, source: &str, problem: &str) {
-        *self.skipped.entry(format!("{source}: {problem}")).or_default() += 1;
+        // Keys name the file (not its directory) or table, so reports compare across runs.
+        let name = std::path::Path::new(source).file_name().and_then(|n| n.to_str()).unwrap_or(source);
+        *self.skipped.entry(format!("{name}: {problem}")).or_default() += 1;
     }
 }
 
@@ -201,10 +203,13 @@ impl DatasetBuilder {
         Ok(())
     }
 
-    /// Adds an edge between dense user ids (no checks beyond bounds; duplicates are merged).
+    /// Adds an edge between dense user ids (the caller guarantees they exist; an edge from
+    /// a user to themself is ignored; duplicates are merged when building).
     pub fn add_edge_by_id(&mut self, src: UserId, dst: UserId, kind: EdgeKind) {
         debug_assert!(src.index() < self.users.ids.len() && dst.index() < self.users.ids.len());
-        self.edges[kind as usize].push((src.0, dst.0));
+        if src != dst {
+            self.edges[kind as usize].push((src.0, dst.0));
+        }
     }
 
     /// Adds a post.
@@ -337,7 +342,7 @@ impl DatasetBuilder {
                 *self
                     .report
                     .skipped
-                    .entry(format!("graph: duplicate {} edge", kind.as_str()))
+                    .entry(format!("graph: duplicate {} edge (merged)", kind.as_str()))
                     .or_default() += removed;
             }
         }

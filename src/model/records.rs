@@ -5,8 +5,13 @@
 //! ignored when reading.
 
 use crate::model::kinds::{EdgeKind, EngagementKind};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
+
+/// `null` reads as an empty list or map (pandas writes `null` for missing values).
+fn null_as_empty<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
 
 /// A line of `users.jsonl`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -14,13 +19,13 @@ pub struct UserRecord {
     /// External id.
     pub id: String,
     /// Audit-only metadata such as `{"viewpoint": "left"}`; no built-in ranking stage reads it.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "BTreeMap::is_empty")]
     pub attrs: BTreeMap<String, String>,
     /// Words whose posts the user does not want to see (case-insensitive, whole words).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub muted_words: Vec<String>,
     /// Post labels the user does not want to see.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub hidden_labels: Vec<String>,
 }
 
@@ -54,13 +59,13 @@ pub struct PostRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repost_of: Option<String>,
     /// Moderation labels such as `nsfw`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
     /// Topics.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub topics: Vec<String>,
     /// Caller-supplied numeric features, e.g. predictions `p_fav`, `p_reply`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "BTreeMap::is_empty")]
     pub features: BTreeMap<String, f64>,
 }
 

@@ -11,12 +11,14 @@
 //!   ELSE 0.0 END
 //! ```
 //!
-//! It `RETURNS double precision` (older versions spell it `float`, which PostgreSQL reads as
-//! `double precision`; the `hot_rank` columns are `Float8`), so the value is an `f64`, not
-//! single precision. Lemmy evaluates the expression in PostgreSQL `numeric` and converts
-//! the quotient to double; glassfeed evaluates it in `f64`, which can differ from Lemmy in
-//! the last bits. Posts from the future or older than a week get 0, as in Lemmy (so that a
-//! post dated in the future cannot stay on top).
+//! The function computes in double precision, but Lemmy stores and sorts by the result in
+//! `real` columns (`post_aggregates.hot_rank -> Float4` / `post.hot_rank -> Float4` in the
+//! current schema), so the rank that orders a Lemmy feed is the single-precision value:
+//! glassfeed computes in `f64` and rounds the quotient through `f32`, as Lemmy's storage
+//! does. Lemmy evaluates `log` and `power` in PostgreSQL `numeric`; glassfeed uses `f64`,
+//! which can differ in the last bits of the double before the `f32` rounding. Posts from the
+//! future or older than a week get 0, as in Lemmy (so that a post dated in the future
+//! cannot stay on top).
 
 use crate::error::Result;
 use crate::model::PostId;
@@ -69,7 +71,7 @@ impl LemmyHot {
 /// Lemmy's `hot_rank(score, published)` for a post `age_hours` old.
 pub fn hot_rank(score: f64, age_hours: f64) -> f64 {
     if age_hours > 0.0 && age_hours < MAX_AGE_HOURS {
-        (score + 2.0).max(2.0).log10() / (age_hours + 2.0).powf(GRAVITY)
+        ((score + 2.0).max(2.0).log10() / (age_hours + 2.0).powf(GRAVITY)) as f32 as f64
     } else {
         0.0
     }
@@ -157,16 +159,28 @@ impl Scorer for LemmyHot {
 mod tests {
     use super::*;
 
+    /// The double-precision SQL expression, before Lemmy's `real` column rounds it.
+    fn sql(score: f64, age: f64) -> f64 {
+        if age > 0.0 && age < 168.0 {
+            (score + 2.0).max(2.0).log10() / (age + 2.0).powf(1.8)
+        } else {
+            0.0
+        }
+    }
+
     #[test]
-    fn equals_lemmys_hot_rank() {
-        // Expected values from python3 (double precision, like Lemmy's `double precision` result):
-        //   log10(max(2, score + 2)) / (age + 2) ** 1.8 if 0 < age < 168 else 0.0
-        assert_eq!(hot_rank(10.0, 3.0), 0.059559135010583256);
-        assert_eq!(hot_rank(10.0, 3.0), 12f64.log10() / 5f64.powf(1.8));
-        assert_eq!(hot_rank(-5.0, 1.0), 0.04166693103899405, "negative scores floor at log10(2)");
-        assert_eq!(hot_rank(0.0, 0.5), 0.05785191730453314);
-        assert_eq!(hot_rank(7.0, 12.25), 0.007994512827833897);
-        assert_eq!(hot_rank(1000.0, 167.99), 0.00029005795391396814);
+    fn equals_lemmys_hot_rank_in_single_precision() {
+        // python3: struct.unpack('f', struct.pack('f', log10(max(2, s + 2)) / (age + 2) ** 1.8))
+        assert_eq!(hot_rank(10.0, 3.0), 0.059559136629104614);
+        assert_eq!(hot_rank(-5.0, 1.0), 0.04166693240404129, "negative scores floor at log10(2)");
+        assert_eq!(hot_rank(0.0, 0.5), 0.057851918041706085);
+        assert_eq!(hot_rank(7.0, 12.25), 0.007994513027369976);
+        assert_eq!(hot_rank(1000.0, 167.99), 0.00029005794203840196);
+        for (score, age) in [(10.0, 3.0), (-5.0, 1.0), (3.0, 100.0)] {
+            let v = hot_rank(score, age);
+            assert_eq!(v, sql(score, age) as f32 as f64);
+            assert_ne!(v, sql(score, age), "rounded through single precision");
+        }
     }
 
     #[test]
@@ -177,15 +191,8 @@ mod tests {
         assert_eq!(hot_rank(100.0, 1000.0), 0.0);
         // One second inside either end is ranked.
         assert!(hot_rank(100.0, 1.0 / 3600.0) > 0.0);
-        assert_eq!(hot_rank(3.0, 604_799.0 / 3600.0), 5f64.log10() / (604_799.0f64 / 3600.0 + 2.0).powf(1.8));
+        assert_eq!(hot_rank(3.0, 604_799.0 / 3600.0), sql(3.0, 604_799.0 / 3600.0) as f32 as f64);
         assert!(hot_rank(3.0, 604_799.0 / 3600.0) > 0.0);
-    }
-
-    #[test]
-    fn result_is_double_precision() {
-        // Lemmy returns `double precision`: no rounding through f32.
-        let v = hot_rank(10.0, 3.0);
-        assert_ne!(v, v as f32 as f64);
     }
 
     #[test]
@@ -199,8 +206,9 @@ mod tests {
     fn scores_and_explains_net_votes() {
         let l = LemmyHot::new(LemmyHotParams::default()).unwrap();
         let (values, notes) = crate::stages::reply::fixture::run(&l, ExplainMode::Summary);
-        // python3: log10(11) / 5 ** 1.8, log10(2) / 32 ** 1.8
-        assert_eq!(values, vec![0.05747361507766172, 0.0005879492102812132]);
+        // python3: f32(log10(11) / 5 ** 1.8), f32(log10(2) / 32 ** 1.8), rounded through
+        // struct.pack('f', …) as Lemmy's `real` column does.
+        assert_eq!(values, vec![0.05747361481189728, 0.0005879492382518947]);
         assert_eq!(
             notes[0].why,
             "score 9 (12 likes − 3 dislikes), posted 3.0 hours ago: Lemmy hot rank \
