@@ -19,6 +19,8 @@ mod error;
 pub mod io;
 pub mod model;
 pub mod pipeline;
+#[cfg(feature = "python")]
+mod python;
 pub mod stages;
 pub mod synth;
 

@@ -139,6 +139,43 @@ fn planted_sides_are_found_from_any_seed() {
     }
 }
 
+/// Sparse ratings of two communities (60% / 40%): each user rates 15 random posts; a post
+/// of their own community is liked with probability 0.9, another's with 0.3.
+fn sparse_communities(seed: u64, users: u32, posts: u32) -> Vec<(u32, u32, f64)> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let community = |id: u32, n: u32| id * 10 < n * 6;
+    let mut ratings = Vec::new();
+    for u in 0..users {
+        for _ in 0..15 {
+            let p = rng.random_range(0..posts);
+            let p_like = if community(u, users) == community(p, posts) { 0.9 } else { 0.3 };
+            ratings.push((u, p, if rng.random_bool(p_like) { 1.0 } else { 0.0 }));
+        }
+    }
+    ratings
+}
+
+#[test]
+fn sparse_communities_are_recovered() {
+    let (users, posts) = (500, 400);
+    let model = BridgingModel::fit_ratings(
+        users,
+        posts,
+        &sparse_communities(3, 500, 400),
+        &BridgingConfig::default(),
+    )
+    .unwrap();
+    let matches = (0..users as u32)
+        .filter(|&u| {
+            let planted = if u * 10 < users as u32 * 6 { Side::Negative } else { Side::Positive };
+            model.user_side(UserId(u)) == Some(planted)
+        })
+        .count();
+    eprintln!("sparse communities: {matches}/{users} sides recovered, {} iterations", model.iterations());
+    assert!(matches as f64 >= 0.9 * users as f64, "{matches}/{users}");
+}
+
 #[test]
 fn fit_is_bit_identical_for_a_seed() {
     let cfg = BridgingConfig { seed: 7, ..Default::default() };

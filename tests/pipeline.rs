@@ -114,7 +114,10 @@ fn check_feed(ds: &Dataset, feed: &Feed) {
     }
 }
 
-fn by_name(ds: &Dataset, feeds: &[Feed]) -> Vec<(String, Vec<(String, u32, u64)>)> {
+/// A feed by external ids: viewer, then (post, rank, score bits) per item.
+type NamedFeed = (String, Vec<(String, u32, u64)>);
+
+fn by_name(ds: &Dataset, feeds: &[Feed]) -> Vec<NamedFeed> {
     feeds
         .iter()
         .map(|f| {

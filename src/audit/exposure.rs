@@ -1,6 +1,17 @@
 //! Exposure: per-author attention, its inequality, and group shares.
+//!
+//! * Exposure of author `a`: `E_a = Σ_feeds Σ_{items by a} w(rank)` with an
+//!   [`ImpressionModel`] `w` (DESIGN §6 uses `1/log2(1 + rank)`).
+//! * Gini coefficient over ascending values `x_(1) ≤ … ≤ x_(n)`:
+//!   `G = Σ_i (2i − n − 1)·x_(i) / (n·Σ x)`: 0 when everyone gets the same, `(n − 1)/n`
+//!   when one of `n` gets everything.
+//! * Group shares: a group's share of all exposure against its share of all posts;
+//!   parity = exposure share / post share (1 = exposure in proportion to output).
+//! * Cross-cutting share of a feed: the share of its items whose author's attribute
+//!   differs from the viewer's (summarised by
+//!   [`cross_cutting_summary`](crate::audit::cross_cutting_summary)).
 
-use crate::audit::ImpressionModel;
+use crate::audit::{group_of, ImpressionModel};
 use crate::engine::Feed;
 use crate::model::{Dataset, UserId};
 use serde::Serialize;
@@ -33,6 +44,17 @@ pub fn gini(values: &[f64]) -> f64 {
     weighted / (n as f64 * total)
 }
 
+/// Gini coefficient of exposure over every user who wrote at least one post (authors
+/// never shown count as 0).
+pub fn author_exposure_gini(ds: &Dataset, feeds: &[Feed], model: ImpressionModel) -> f64 {
+    let exposure = exposure_by_author(ds, feeds, model);
+    let authors: Vec<f64> = (0..ds.user_count() as u32)
+        .filter(|&u| ds.posts_by(UserId(u)).len() > 0)
+        .map(|u| exposure[u as usize])
+        .collect();
+    gini(&authors)
+}
+
 /// One group's share of exposure and of posts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupShare {
@@ -44,10 +66,6 @@ pub struct GroupShare {
     pub post_share: f64,
     /// `exposure_share / post_share` (1 = exposure in proportion to output).
     pub parity: f64,
-}
-
-fn group_of<'a>(ds: &'a Dataset, user: UserId, attr: &str) -> &'a str {
-    ds.user_attr(user, attr).unwrap_or("(none)")
 }
 
 /// Exposure and post shares by the authors' audit attribute `attr` (e.g. `viewpoint`),

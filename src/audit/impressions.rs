@@ -5,7 +5,7 @@ use crate::Error;
 use serde::{Deserialize, Serialize};
 
 /// How much attention the item at a 1-based rank receives.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "model")]
 pub enum ImpressionModel {
     /// Every item among the top `k` counts 1, the rest 0.
@@ -13,7 +13,8 @@ pub enum ImpressionModel {
         /// Cut-off.
         k: u32,
     },
-    /// `1 / log2(1 + rank)` (the discount of DCG).
+    /// `1 / log2(1 + rank)` (the discount of DCG; the default).
+    #[default]
     Logarithmic,
     /// Rank-biased: `gamma^(rank − 1)`.
     RankBiased {
@@ -22,17 +23,11 @@ pub enum ImpressionModel {
     },
 }
 
-impl Default for ImpressionModel {
-    fn default() -> Self {
-        ImpressionModel::Logarithmic
-    }
-}
-
 impl ImpressionModel {
     /// Checks the parameters.
     pub fn validate(&self) -> Result<()> {
         match *self {
-            ImpressionModel::TopK { k } if k == 0 => Err(Error::argument("k", "must be at least 1")),
+            ImpressionModel::TopK { k: 0 } => Err(Error::argument("k", "must be at least 1")),
             ImpressionModel::RankBiased { gamma } if !(gamma > 0.0 && gamma <= 1.0) => {
                 Err(Error::argument("gamma", format!("must be in (0, 1], got {gamma}")))
             }

@@ -11,7 +11,9 @@
 //!           + 0.03·mean(f_u²) + 0.03·mean(f_p²) + 0.15·μ²
 //! ```
 //!
-//! with full-batch Adam. The one-dimensional factor `f` absorbs the viewpoint axis that
+//! with full-batch Adam, starting from the leading singular vectors of the centred
+//! ratings (a spectral start: from small random factors, Adam can settle in a local
+//! minimum whose axis splits raters at random). The one-dimensional factor `f` absorbs the viewpoint axis that
 //! best explains disagreement, so the post intercept `i_p` ([`BridgingModel::post_intercept`])
 //! is the support a post gets *across* that axis: its bridging score. Viewpoints are
 //! inferred from ratings (the sign of `f_u`, see [`Side`]), never read from user
@@ -23,10 +25,13 @@
 
 mod consensus;
 mod fit;
+mod init;
+mod model;
+mod par;
 mod ratings;
 
 pub use consensus::{group_consensus, group_consensus_with, user_groups, Grouping};
-pub use fit::BridgingModel;
+pub use model::BridgingModel;
 pub use ratings::{rating_value, ratings_from_dataset};
 
 use crate::{Error, Result};
@@ -40,8 +45,8 @@ use serde::{Deserialize, Serialize};
 /// intercept get `0.03 × 5 = 0.15`; `convergence = 1e-7`), the model of Wojcik et al.,
 /// "Birdwatch: Crowd Wisdom and Bridging Algorithms can Inform Understanding and Reduce
 /// the Spread of Misinformation" (2022). Community Notes uses Adam with learning rate 1.0
-/// on float32 and no iteration cap; glassfeed uses float64, a smaller rate and a cap (see
-/// the field docs).
+/// on float32 from random factors and no iteration cap; glassfeed uses float64, a
+/// spectral start, a smaller rate and a cap (see the field docs and ALGORITHM.md).
 ///
 /// ```
 /// let cfg: glassfeed::bridging::BridgingConfig = serde_json::from_str(r#"{"seed": 7}"#)?;
@@ -60,8 +65,10 @@ pub struct BridgingConfig {
     /// Weight of `μ²` (default 0.15: Community Notes regularises the global intercept like
     /// the other intercepts).
     pub lambda_mu: f64,
-    /// Adam step size (default 0.05). Community Notes uses 1.0 (0.2 when warm-started);
-    /// 0.05 converges smoothly in float64 on the synthetic town square.
+    /// Adam step size (default 0.05). Community Notes uses 1.0 (0.2 when warm-started)
+    /// in float32. On the default synthetic town square (20,000 users, 300,000 ratings)
+    /// 0.05 reached the lowest loss of 0.05, 0.2 and 1.0, and 1.0 did not converge within
+    /// 2000 steps.
     pub learning_rate: f64,
     /// Most Adam steps taken (default 2000). The fit stops earlier once converged.
     pub max_iterations: u32,
@@ -71,7 +78,9 @@ pub struct BridgingConfig {
     pub tolerance: f64,
     /// Posts with fewer distinct raters get no bridging score (default 5).
     pub min_raters: u32,
-    /// Seed of the factor initialisation (ChaCha8, factors ~ N(0, 0.1²)). Default 0.
+    /// Seed of the initialisation (ChaCha8): the start vector of the power iteration
+    /// that finds the initial factor direction, or the N(0, 0.1²) factors if the ratings
+    /// have no disagreement to explain. Default 0.
     pub seed: u64,
 }
 
@@ -161,7 +170,8 @@ mod tests {
 
     #[test]
     fn invalid_configs_name_the_parameter() {
-        let cases: [(&str, fn(&mut BridgingConfig)); 6] = [
+        type Break = fn(&mut BridgingConfig);
+        let cases: [(&str, Break); 6] = [
             ("lambda_intercept", |c| c.lambda_intercept = -0.1),
             ("lambda_factor", |c| c.lambda_factor = f64::NAN),
             ("lambda_mu", |c| c.lambda_mu = f64::INFINITY),

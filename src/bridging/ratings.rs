@@ -86,7 +86,6 @@ pub(crate) fn checked(
 pub(crate) struct Observations {
     pub n_users: usize,
     pub n_posts: usize,
-    pub user: Vec<u32>,
     pub post: Vec<u32>,
     pub value: Vec<f64>,
     /// Observations of user `u` are `user_start[u]..user_start[u + 1]`.
@@ -116,7 +115,7 @@ impl Observations {
             next[p as usize] += 1;
         }
         let by_post_user = by_post.iter().map(|&k| user[k as usize]).collect();
-        Observations { n_users, n_posts, user, post, value, user_start, by_post, by_post_user, post_start }
+        Observations { n_users, n_posts, post, value, user_start, by_post, by_post_user, post_start }
     }
 
     /// Number of observations.
@@ -130,6 +129,7 @@ impl Observations {
     }
 
     /// Number of users who rated post `p`.
+    #[cfg(test)]
     pub fn post_degree(&self, p: usize) -> usize {
         self.post_start[p + 1] - self.post_start[p]
     }

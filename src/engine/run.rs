@@ -58,16 +58,15 @@ impl Plan {
 
 /// Sorts survivor rows: score descending, then `created_at` descending, then external post
 /// id ascending (byte order).
-fn sort(order: &mut [u32], scores: &[f64], posts: &[PostId], ds: &Dataset) {
+fn sort(order: &mut [u32], scores: &[f64], created: &[i64], posts: &[PostId], ds: &Dataset) {
     order.sort_unstable_by(|&a, &b| {
         let (a, b) = (a as usize, b as usize);
-        scores[b]
-            .total_cmp(&scores[a])
-            .then_with(|| ds.created_at(posts[b]).cmp(&ds.created_at(posts[a])))
-            .then_with(|| match ds.post_name(posts[a]).cmp(ds.post_name(posts[b])) {
+        scores[b].total_cmp(&scores[a]).then_with(|| created[b].cmp(&created[a])).then_with(|| {
+            match ds.post_name(posts[a]).cmp(ds.post_name(posts[b])) {
                 Ordering::Equal => posts[a].cmp(&posts[b]),
                 other => other,
-            })
+            }
+        })
     });
 }
 
@@ -82,6 +81,8 @@ pub(crate) struct Scratch {
     /// Sourced index of each survivor.
     survivors: Vec<u32>,
     posts: Vec<PostId>,
+    /// `created_at` of each survivor.
+    created: Vec<i64>,
     features: FeatureMatrix,
     /// Scorer values, scorer-major: `values[s * n + row]`.
     values: Vec<f64>,
@@ -104,9 +105,9 @@ impl Scratch {
     fn prepare_state(&mut self, pipeline: &Pipeline, ds: &Dataset, viewer: UserId, now: i64) {
         let plan = &pipeline.plan;
         let state = &mut self.state;
-        match plan.social_proof_hours {
-            Some(h) => state.compute_social_proof(ds, viewer, now, h),
-            None => state.social_proof.clear(),
+        state.compute_following(ds, viewer);
+        if let Some(h) = plan.social_proof_hours {
+            state.compute_social_proof(ds, viewer, now, h);
         }
         if plan.seen {
             state.compute_seen(ds, viewer, now);
@@ -155,6 +156,7 @@ impl Scratch {
         self.removed.clear();
         self.survivors.clear();
         self.posts.clear();
+        self.created.clear();
         for (j, c) in self.sourced.iter().enumerate() {
             let removal = pipeline
                 .filters
@@ -164,6 +166,7 @@ impl Scratch {
             if removal.is_none() {
                 self.survivors.push(j as u32);
                 self.posts.push(c.post);
+                self.created.push(ds.created_at(c.post));
             }
             self.removed.push(removal);
         }
@@ -206,7 +209,7 @@ impl Scratch {
         // Rank, then rescore list-wise (each rescorer sees the current order).
         self.order.clear();
         self.order.extend(0..n as u32);
-        sort(&mut self.order, &self.scores, &self.posts, ds);
+        sort(&mut self.order, &self.scores, &self.created, &self.posts, ds);
         self.rescores.clear();
         self.rescores.resize(pipeline.rescorers.len() * n, (1.0, 0));
         for (ri, rescorer) in pipeline.rescorers.iter().enumerate() {
@@ -224,7 +227,7 @@ impl Scratch {
                 }
                 self.rescores[ri * n + row] = (m, note);
             }
-            sort(&mut self.order, &self.scores, &self.posts, ds);
+            sort(&mut self.order, &self.scores, &self.created, &self.posts, ds);
         }
 
         // Select.

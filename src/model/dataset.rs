@@ -37,6 +37,8 @@ pub struct Dataset {
     pub(crate) counts: Vec<[u32; EngagementKind::COUNT]>,
     /// Per user, indices of their engagements sorted by (`at`, input order).
     pub(crate) history: Ragged<u32>,
+    /// Per user, their like/repost/reply/quote engagements sorted by (`at`, input order).
+    pub(crate) proof_history: Ragged<u32>,
     /// Per post, indices of its engagements sorted by (`at`, input order).
     pub(crate) by_post: Ragged<u32>,
     /// Per author, their posts sorted by (`created_at`, id).
@@ -56,6 +58,7 @@ impl Clone for Dataset {
             graph: self.graph.clone(),
             counts: self.counts.clone(),
             history: self.history.clone(),
+            proof_history: self.proof_history.clone(),
             by_post: self.by_post.clone(),
             by_author: self.by_author.clone(),
             latest: self.latest,
@@ -89,21 +92,17 @@ impl Dataset {
         for (&p, &k) in engagements.post.iter().zip(&engagements.kind) {
             counts[p as usize][k.index()] += 1;
         }
-        let mut order: Vec<u32> = (0..engagements.len() as u32).collect();
-        order.sort_by_key(|&e| (engagements.user[e as usize], engagements.at[e as usize], e));
-        let history = Ragged::from_sorted_pairs(
+        let e = &engagements;
+        let history = Ragged::group_by_key(users.ids.len(), &e.user, |x| e.at[x as usize]);
+        let proof_history = Ragged::group_by_key_filtered(
             users.ids.len(),
-            order.iter().map(|&e| (engagements.user[e as usize], e)),
+            &e.user,
+            |x| e.kind[x as usize].is_social_proof(),
+            |x| e.at[x as usize],
         );
-        order.sort_by_key(|&e| (engagements.post[e as usize], engagements.at[e as usize], e));
-        let by_post =
-            Ragged::from_sorted_pairs(posts.len(), order.iter().map(|&e| (engagements.post[e as usize], e)));
-        let mut post_order: Vec<u32> = (0..posts.len() as u32).collect();
-        post_order.sort_by_key(|&p| (posts.author[p as usize], posts.created_at[p as usize], p));
-        let by_author = Ragged::from_sorted_pairs(
-            users.ids.len(),
-            post_order.into_iter().map(|p| (posts.author[p as usize], p)),
-        );
+        let by_post = Ragged::group_by_key(posts.len(), &e.post, |x| e.at[x as usize]);
+        let by_author =
+            Ragged::group_by_key(users.ids.len(), &posts.author, |p| posts.created_at[p as usize]);
         let latest = posts.created_at.iter().chain(&engagements.at).copied().max().unwrap_or(0);
         Dataset {
             users,
@@ -113,6 +112,7 @@ impl Dataset {
             graph,
             counts,
             history,
+            proof_history,
             by_post,
             by_author,
             latest,
@@ -376,6 +376,7 @@ impl Dataset {
             + e.at.capacity() * 8
             + e.rating.capacity() * 8
             + self.history.memory_usage()
+            + self.proof_history.memory_usage()
             + self.by_post.memory_usage();
         let u = &self.users;
         let users = u.ids.memory_usage()

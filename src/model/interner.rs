@@ -142,3 +142,47 @@ impl<T: Copy> Ragged<T> {
         self.ends.capacity() * 4 + self.values.capacity() * std::mem::size_of::<T>()
     }
 }
+
+impl Ragged<u32> {
+    /// Groups the indices `0..keys.len()` by `keys[i]` (one row per key in `0..rows`), each
+    /// row sorted by `(order_key(i), i)`. A counting sort plus a sort of each (small) row.
+    pub fn group_by_key<K: Ord>(rows: usize, keys: &[u32], order_key: impl Fn(u32) -> K) -> Self {
+        Self::group_by_key_filtered(rows, keys, |_| true, order_key)
+    }
+
+    /// Like [`Ragged::group_by_key`], keeping only the indices for which `keep` is true.
+    pub fn group_by_key_filtered<K: Ord>(
+        rows: usize,
+        keys: &[u32],
+        keep: impl Fn(u32) -> bool,
+        order_key: impl Fn(u32) -> K,
+    ) -> Self {
+        let mut ends = vec![0u32; rows];
+        for (i, &k) in keys.iter().enumerate() {
+            if keep(i as u32) {
+                ends[k as usize] += 1;
+            }
+        }
+        let mut total = 0u32;
+        for end in &mut ends {
+            total += *end;
+            *end = total;
+        }
+        // Fill each row from its end backwards, visiting indices in reverse: rows come out
+        // in ascending index order.
+        let mut next = ends.clone();
+        let mut values = vec![0u32; total as usize];
+        for (i, &k) in keys.iter().enumerate().rev() {
+            if keep(i as u32) {
+                next[k as usize] -= 1;
+                values[next[k as usize] as usize] = i as u32;
+            }
+        }
+        let mut start = 0usize;
+        for &end in &ends {
+            values[start..end as usize].sort_by_key(|&i| (order_key(i), i));
+            start = end as usize;
+        }
+        Ragged { ends, values }
+    }
+}

@@ -1,7 +1,7 @@
 //! What a stage sees of one viewer: the dataset, the viewer, `now`, and per-viewer state
 //! the engine computed once for the feed (only the parts the pipeline reads).
 
-use crate::model::{Dataset, EngagementKind, PostId, UserId};
+use crate::model::{Dataset, EngagementKind, PostId, Ragged, UserId};
 
 /// A candidate as a source proposed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,12 +18,21 @@ pub struct Sourced {
 pub const AFFINITY_HALF_LIFE_HOURS: f64 = 168.0;
 
 /// Per-viewer state shared by the stages of one feed. Parts a pipeline does not read are
-/// left empty.
+/// left empty. Dense per-post and per-user arrays are reused from feed to feed (only the
+/// entries a feed touched are reset), so a thread allocates them once per dataset.
 #[derive(Debug, Default, Clone)]
 pub struct ViewerState {
-    /// `(post, number of distinct followees who liked/reposted/replied/quoted it in the
-    /// window)`, sorted by post.
-    pub social_proof: Vec<(u32, u32)>,
+    /// Per post, distinct followees who liked/reposted/replied/quoted it in the window
+    /// (dense; zero outside `proof_posts`).
+    proof_count: Vec<u32>,
+    /// Per post, 1 + index of the last followee counted (to count each followee once).
+    proof_stamp: Vec<u32>,
+    /// Posts with social proof, in first-touch order.
+    proof_posts: Vec<u32>,
+    /// Bit set of the accounts the viewer follows (valid when `following_ready`).
+    following: Vec<u64>,
+    following_marked: Vec<u32>,
+    following_ready: bool,
     /// Posts the viewer had an impression of at or before `now`, sorted.
     pub seen: Vec<u32>,
     /// The viewer's muted words and phrases, lower-cased and split into words.
@@ -37,12 +46,37 @@ pub struct ViewerState {
 }
 
 impl ViewerState {
+    /// Marks the accounts `viewer` follows, for constant-time [`ViewerState::follows`].
+    pub fn compute_following(&mut self, ds: &Dataset, viewer: UserId) {
+        let words = ds.user_count().div_ceil(64);
+        if self.following.len() != words {
+            self.following = vec![0; words];
+        } else {
+            for &u in &self.following_marked {
+                self.following[u as usize / 64] = 0;
+            }
+        }
+        self.following_marked.clear();
+        for &u in ds.graph().followees(viewer.0) {
+            self.following[u as usize / 64] |= 1 << (u % 64);
+            self.following_marked.push(u);
+        }
+        self.following_ready = true;
+    }
+
+    /// True when the viewer follows `user` (after [`ViewerState::compute_following`]).
+    pub fn follows(&self, user: UserId) -> Option<bool> {
+        self.following_ready.then(|| self.following[user.index() / 64] >> (user.0 % 64) & 1 == 1)
+    }
+
+    /// Posts with social proof and their followee counts (in no particular order).
+    pub fn social_proof_posts(&self) -> impl Iterator<Item = (PostId, u32)> + '_ {
+        self.proof_posts.iter().map(|&p| (PostId(p), self.proof_count[p as usize]))
+    }
+
     /// Number of followees who engaged with `post` in the social-proof window.
     pub fn social_proof(&self, post: PostId) -> u32 {
-        match self.social_proof.binary_search_by_key(&post.0, |&(p, _)| p) {
-            Ok(i) => self.social_proof[i].1,
-            Err(_) => 0,
-        }
+        self.proof_count.get(post.index()).copied().unwrap_or(0)
     }
 
     /// True when the viewer had an impression of `post` at or before `now`.
@@ -93,29 +127,32 @@ impl ViewerState {
     /// Counts followee social proof: distinct followees (not blocked either way) who
     /// liked, reposted, replied to or quoted a post in `(now - window_hours, now]`.
     pub fn compute_social_proof(&mut self, ds: &Dataset, viewer: UserId, now: i64, window_hours: f64) {
+        let posts = ds.post_count();
+        if self.proof_count.len() != posts {
+            self.proof_count = vec![0; posts];
+            self.proof_stamp = vec![0; posts];
+        } else {
+            for &p in &self.proof_posts {
+                self.proof_count[p as usize] = 0;
+                self.proof_stamp[p as usize] = 0;
+            }
+        }
+        self.proof_posts.clear();
         let from = now - (window_hours * 3600.0) as i64;
-        let mut pairs: Vec<u32> = Vec::new();
-        for &f in ds.graph().followees(viewer.0) {
+        for (i, &f) in ds.graph().followees(viewer.0).iter().enumerate() {
             if ds.graph().is_blocked_either_way(viewer.0, f) {
                 continue;
             }
-            let start = pairs.len();
-            for e in history_window(ds, UserId(f), from, now) {
-                if e.kind.is_social_proof() {
-                    pairs.push(e.post.0);
+            let stamp = i as u32 + 1;
+            for &e in window(&ds.proof_history, &ds.engagements.at, UserId(f), from, now) {
+                let p = ds.engagements.post[e as usize] as usize;
+                if self.proof_stamp[p] != stamp {
+                    self.proof_stamp[p] = stamp;
+                    if self.proof_count[p] == 0 {
+                        self.proof_posts.push(p as u32);
+                    }
+                    self.proof_count[p] += 1;
                 }
-            }
-            let mine = &mut pairs[start..];
-            mine.sort_unstable();
-            let unique = dedup_in_place(mine);
-            pairs.truncate(start + unique);
-        }
-        pairs.sort_unstable();
-        self.social_proof.clear();
-        for p in pairs {
-            match self.social_proof.last_mut() {
-                Some((last, n)) if *last == p => *n += 1,
-                _ => self.social_proof.push((p, 1)),
             }
         }
     }
@@ -170,18 +207,12 @@ fn is_positive(kind: EngagementKind) -> bool {
     matches!(kind, Like | Repost | Reply | Quote | Share | Click | ProfileClick)
 }
 
-fn dedup_in_place(sorted: &mut [u32]) -> usize {
-    if sorted.is_empty() {
-        return 0;
-    }
-    let mut w = 1;
-    for r in 1..sorted.len() {
-        if sorted[r] != sorted[w - 1] {
-            sorted[w] = sorted[r];
-            w += 1;
-        }
-    }
-    w
+/// The part of a user's time-sorted engagement row with `from < at <= to`.
+fn window<'a>(index: &'a Ragged<u32>, at: &[i64], user: UserId, from: i64, to: i64) -> &'a [u32] {
+    let row = index.row(user.index());
+    let start = row.partition_point(|&e| at[e as usize] <= from);
+    let end = row.partition_point(|&e| at[e as usize] <= to);
+    &row[start..end]
 }
 
 /// A user's engagements with `from < at <= to`, in time order.
@@ -191,11 +222,7 @@ pub(crate) fn history_window(
     from: i64,
     to: i64,
 ) -> impl Iterator<Item = crate::model::Engagement> + '_ {
-    let row = ds.history.row(user.index());
-    let at = &ds.engagements.at;
-    let start = row.partition_point(|&e| at[e as usize] <= from);
-    let end = row.partition_point(|&e| at[e as usize] <= to);
-    row[start..end].iter().map(move |&e| ds.engagement(e as usize))
+    window(&ds.history, &ds.engagements.at, user, from, to).iter().map(move |&e| ds.engagement(e as usize))
 }
 
 /// Splits text into words (runs of alphanumeric characters).
@@ -224,7 +251,8 @@ impl ViewerInput<'_> {
 
     /// True when the viewer follows the post's author.
     pub fn follows_author(&self, post: PostId) -> bool {
-        self.ds.graph().follows(self.viewer.0, self.ds.author(post).0)
+        let author = self.ds.author(post);
+        self.state.follows(author).unwrap_or_else(|| self.ds.graph().follows(self.viewer.0, author.0))
     }
 
     /// `@name` of a user, for sentences.

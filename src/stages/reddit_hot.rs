@@ -94,6 +94,22 @@ pub fn round7(x: f64) -> f64 {
     if !x.is_finite() {
         return x;
     }
+    // Fast path: when x·10⁷ is safely away from a rounding tie, its nearest integer n is
+    // the correct 7-decimal rounding, and n / 10⁷ (both exact in f64, one correctly
+    // rounded division) is exactly what parsing the decimal text gives. The product's error
+    // is at most half an ulp of |x|·10⁷ < 2⁴², i.e. below 2.5·10⁻⁴, inside the 10⁻³ margin.
+    let scaled = x * 1e7;
+    if x.abs() < 4e5 {
+        let frac = (scaled - scaled.trunc()).abs();
+        if (frac - 0.5).abs() > 1e-3 {
+            return scaled.round() / 1e7;
+        }
+    }
+    round7_exact(x)
+}
+
+/// `round(x, 7)` through exact decimal formatting (the slow, always-correct path).
+fn round7_exact(x: f64) -> f64 {
     let mut buf = StackText { bytes: [0; 352], len: 0 };
     // At most 1 sign + 309 integer digits + 1 point + 7 decimals = 318 bytes.
     write!(buf, "{x:.7}").expect("a float with 7 decimals fits in 352 bytes");
@@ -205,6 +221,18 @@ mod tests {
         assert_eq!(hot(1000000.0, 1.0, 1262304000), 2856.5777107);
         assert_eq!(hot(123456789.0, 0.0, 1800000000), 14807.4692261, "big s");
         assert_eq!(hot(1.0, 0.0, 1133893020), -2.9996222, "before reddit's epoch");
+    }
+
+    #[test]
+    fn fast_path_agrees_with_exact_formatting() {
+        let mut x = 0.1234567891f64;
+        for i in 0..200_000u64 {
+            // A deterministic spread over reddit's range (|hot| up to ~10⁴) and beyond.
+            x = (x * 7919.0 + i as f64 * 0.000_013_7).rem_euclid(60_000.0) - 30_000.0;
+            assert_eq!(round7(x).to_bits(), round7_exact(x).to_bits(), "{x}");
+            let tie = (x * 1e7).trunc() / 1e7 + 0.000_000_05;
+            assert_eq!(round7(tie).to_bits(), round7_exact(tie).to_bits(), "{tie}");
+        }
     }
 
     #[test]

@@ -85,13 +85,12 @@ impl Stage for SocialProof {
 impl Source for SocialProof {
     fn collect(&self, input: &ViewerInput<'_>, out: &mut Vec<Sourced>) {
         let ds = input.ds;
-        for &(p, n) in &input.state.social_proof {
-            let post = PostId(p);
+        for (post, n) in input.state.social_proof_posts() {
             let author = ds.author(post);
             if n >= self.params.min_proof
                 && author != input.viewer
                 && ds.created_at(post) <= input.now
-                && !ds.graph().follows(input.viewer.0, author.0)
+                && !input.follows_author(post)
             {
                 out.push(Sourced { post, source: 0, proof: n });
             }

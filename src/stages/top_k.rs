@@ -63,12 +63,12 @@ impl Selector for TopK {
         let (mut inside, mut outside) = (0usize, 0usize);
         let cap_in = self.params.max_in_network.unwrap_or(usize::MAX);
         let cap_out = self.params.max_out_of_network.unwrap_or(usize::MAX);
-        for i in 0..ordered.len() {
+        for (i, &inside_network) in in_network.iter().enumerate().take(ordered.len()) {
             if selected.len() == k {
                 break;
             }
-            let counter = if in_network[i] { &mut inside } else { &mut outside };
-            let cap = if in_network[i] { cap_in } else { cap_out };
+            let counter = if inside_network { &mut inside } else { &mut outside };
+            let cap = if inside_network { cap_in } else { cap_out };
             if *counter < cap {
                 *counter += 1;
                 selected.push(i);

@@ -154,15 +154,12 @@ pub(crate) fn simulate(
         linkers[next[p.target as usize] as usize] = i as u32;
         next[p.target as usize] += 1;
     }
-    let links = Links { start: &link_start, linkers: &linkers };
+    let ctx =
+        Context { cfg, world, posts, links: Links { start: &link_start, linkers: &linkers }, weights, scale };
     let chunks = posts.len().div_ceil(POST_CHUNK);
     for first in (0..chunks).step_by(BATCH_CHUNKS) {
         let count = (chunks - first).min(BATCH_CHUNKS);
-        let batch = map_chunks(
-            count,
-            || vec![u32::MAX; n],
-            |seen, c| simulate_chunk(cfg, world, posts, &links, &weights, scale, first + c, seen),
-        );
+        let batch = map_chunks(count, || vec![u32::MAX; n], |seen, c| simulate_chunk(&ctx, first + c, seen));
         for chunk in batch {
             sink(&chunk);
         }
@@ -175,18 +172,22 @@ struct Links<'a> {
     linkers: &'a [u32],
 }
 
+/// What every chunk of the simulation reads.
+struct Context<'a> {
+    cfg: &'a SynthConfig,
+    world: &'a World,
+    posts: &'a [Post],
+    links: Links<'a>,
+    /// Impression weight of each post.
+    weights: Vec<f64>,
+    /// Impressions per unit of weight.
+    scale: f64,
+}
+
 /// The engagements of post chunk `chunk`. `seen[v] == i` marks viewer `v` as already
 /// drawn for post `i` (post indices are unique, so the array never needs clearing).
-fn simulate_chunk(
-    cfg: &SynthConfig,
-    world: &World,
-    posts: &[Post],
-    links: &Links,
-    weights: &[f64],
-    scale: f64,
-    chunk: usize,
-    seen: &mut [u32],
-) -> Vec<Sim> {
+fn simulate_chunk(ctx: &Context, chunk: usize, seen: &mut [u32]) -> Vec<Sim> {
+    let Context { cfg, world, posts, links, weights, scale } = ctx;
     let mut rng = rng(cfg.seed, Phase::Engagements, chunk as u64);
     let n = world.users();
     let mut out = Vec::with_capacity(POST_CHUNK * (cfg.engagements_per_post as usize + 1));

@@ -36,7 +36,7 @@
 //! use glassfeed::synth::{generate, world_stats, SynthConfig};
 //! let ds = generate(&SynthConfig::with_users(300))?;
 //! assert_eq!(ds.user_count(), 300);
-//! assert_eq!(ds.user_attr(ds.user_id("u0").unwrap(), "viewpoint").is_some(), true);
+//! assert!(ds.user_attr(ds.user_id("u0").unwrap(), "viewpoint").is_some());
 //! let stats = world_stats(&ds);
 //! assert!(stats.within_community_share > 0.7);
 //! # Ok::<(), glassfeed::Error>(())
@@ -68,7 +68,9 @@ pub fn generate(config: &SynthConfig) -> Result<Dataset> {
     }
     // Later phases read followers, never the follow list itself: hand it over.
     let follows = std::mem::take(&mut world.follows);
-    for (kind, edges) in [(EdgeKind::Follow, &follows), (EdgeKind::Mute, &world.mutes), (EdgeKind::Block, &world.blocks)] {
+    for (kind, edges) in
+        [(EdgeKind::Follow, &follows), (EdgeKind::Mute, &world.mutes), (EdgeKind::Block, &world.blocks)]
+    {
         for &(src, dst) in edges {
             builder.add_edge_by_id(UserId(src), UserId(dst), kind);
         }

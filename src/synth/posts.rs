@@ -196,7 +196,14 @@ fn draft_chunk(cfg: &SynthConfig, r: &Resolved, world: &World, chunk: usize) -> 
 /// author follows, else a recent earlier post of anyone else; never a repost, nor a post
 /// its author would not be shown (muted or blocked author, hidden label, muted word).
 /// [`NONE`] for originals and when nothing fits.
-fn link(rng: &mut impl Rng, world: &World, posts: &[Post], start: &[u32], by_author: &[u32], i: usize) -> u32 {
+fn link(
+    rng: &mut impl Rng,
+    world: &World,
+    posts: &[Post],
+    start: &[u32],
+    by_author: &[u32],
+    i: usize,
+) -> u32 {
     let p = &posts[i];
     if p.kind == Kind::Original {
         return NONE;

@@ -108,11 +108,11 @@ mod tests {
     #[test]
     fn text_contains_topic() {
         let mut rng = crate::synth::rng(1, crate::synth::Phase::Posts, 0);
-        for topic in 0..TOPICS.len() {
+        for (topic, name) in TOPICS.iter().enumerate() {
             let t = text(&mut rng, topic, true);
             let mut s = String::new();
             t.write(&mut s);
-            assert!(s.split(' ').any(|w| w == TOPICS[topic]), "{s}");
+            assert!(s.split(' ').any(|w| w == *name), "{s}");
             assert!(s.contains("giveaway") && t.mask & (1 << topic) != 0);
         }
     }

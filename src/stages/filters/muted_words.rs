@@ -38,9 +38,7 @@ pub(crate) fn find_phrase<'p>(text: &str, phrases: &'p [Vec<String>]) -> Option<
                 }
             }
         }
-        if next.is_none() {
-            return None;
-        }
+        next?;
         if window.len() > longest {
             window.remove(0);
         }
@@ -53,6 +51,9 @@ impl MutedWords {
 
     fn find<'a>(input: &'a ViewerInput<'_>, post: PostId) -> Option<&'a [String]> {
         let phrases = &input.state.muted_phrases;
+        if phrases.is_empty() {
+            return None;
+        }
         post_and_original(input.ds, post).find_map(|p| find_phrase(input.ds.text(p), phrases))
     }
 }
