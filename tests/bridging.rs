@@ -361,3 +361,29 @@ proptest! {
         prop_assert_eq!(group_consensus(&a, &da), group_consensus(&b, &db));
     }
 }
+
+/// The `bridging` preset against `engagement` on a synthetic town square: more items from
+/// the other viewpoint, and a smaller gap between the viewpoints' amplification.
+#[test]
+fn bridging_preset_crosses_the_divide_more_evenly_than_engagement() {
+    use glassfeed::audit::{cross_cutting_shares, group_amplification, AmplificationConfig};
+    use glassfeed::{synth, Pipeline, RankOptions, UserId};
+    let ds = synth::generate(&synth::SynthConfig { users: 2_000, seed: 3, ..Default::default() }).unwrap();
+    let viewers: Vec<UserId> = (0..ds.user_count() as u32).map(UserId).collect();
+    let options = RankOptions::default();
+    let feeds = |name: &str| Pipeline::preset(name).unwrap().rank_all(&ds, &viewers, &options).unwrap();
+    let control = feeds("chronological");
+    let cfg = AmplificationConfig { bootstrap: 50, ..AmplificationConfig::default() };
+    let measure = |name: &str| {
+        let f = feeds(name);
+        let cross: Vec<f64> = cross_cutting_shares(&ds, &f, "viewpoint").into_iter().flatten().collect();
+        let cross = cross.iter().sum::<f64>() / cross.len() as f64;
+        let amp = group_amplification(&ds, &f, &control, &cfg).unwrap();
+        let a: Vec<f64> = amp.iter().filter_map(|g| g.amplification).collect();
+        (cross, (a[0] - a[1]).abs())
+    };
+    let (cross_engagement, gap_engagement) = measure("engagement");
+    let (cross_bridging, gap_bridging) = measure("bridging");
+    assert!(cross_bridging > cross_engagement + 0.02, "{cross_bridging} vs {cross_engagement}");
+    assert!(gap_bridging < gap_engagement, "{gap_bridging} vs {gap_engagement}");
+}

@@ -69,7 +69,22 @@ pub struct Feed {
 }
 
 impl Pipeline {
+    /// Runs every stage's once-per-dataset preparation (e.g. the bridging fit).
+    fn prepare(&self, ds: &Dataset) -> Result<()> {
+        self.sources.iter().try_for_each(|s| s.prepare(ds))?;
+        self.filters.iter().try_for_each(|s| s.prepare(ds))?;
+        self.scorers.iter().try_for_each(|s| s.prepare(ds))?;
+        self.rescorers.iter().try_for_each(|s| s.prepare(ds))?;
+        self.selector.prepare(ds)
+    }
+
     fn check(&self, ds: &Dataset, viewer: UserId, options: &RankOptions) -> Result<(i64, usize)> {
+        let checked = self.check_viewer(ds, viewer, options)?;
+        self.prepare(ds)?;
+        Ok(checked)
+    }
+
+    fn check_viewer(&self, ds: &Dataset, viewer: UserId, options: &RankOptions) -> Result<(i64, usize)> {
         if viewer.index() >= ds.user_count() {
             return Err(Error::argument("viewer", format!("dense id {} is out of range", viewer.0)));
         }
@@ -99,8 +114,9 @@ impl Pipeline {
     pub fn rank_all(&self, ds: &Dataset, viewers: &[UserId], options: &RankOptions) -> Result<Vec<Feed>> {
         let mut checked = Vec::with_capacity(viewers.len());
         for &v in viewers {
-            checked.push(self.check(ds, v, options)?);
+            checked.push(self.check_viewer(ds, v, options)?);
         }
+        self.prepare(ds)?;
         let job = |scratch: &mut Scratch, (&viewer, &(now, k)): (&UserId, &(i64, usize))| {
             scratch.run(self, ds, viewer, now, k, options.explain)
         };

@@ -1,11 +1,12 @@
 //! [`Dataset`]: users, social graph, posts and engagements, with derived indexes.
 
+use crate::bridging::{BridgingConfig, BridgingModel};
 use crate::model::columns::{EngagementColumns, PostColumns, UserColumns, NO_POST};
 use crate::model::graph::SocialGraph;
 use crate::model::interner::{Interner, Ragged};
 use crate::model::kinds::{EngagementKind, PostId, UserId};
 use crate::{Error, Result};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// An immutable snapshot of a town square: users, the follow/mute/block graph, posts and
 /// engagements, with derived indexes (per-post engagement counters, per-user engagement
@@ -46,6 +47,9 @@ pub struct Dataset {
     pub(crate) latest: i64,
     pub(crate) page_rank: OnceLock<Vec<f64>>,
     pub(crate) by_engagement: OnceLock<Vec<u32>>,
+    /// Bridging models fitted on this snapshot, by configuration, each with the supported
+    /// posts ranked by bridging score.
+    pub(crate) bridging: Mutex<Vec<FittedBridging>>,
 }
 
 impl Clone for Dataset {
@@ -64,6 +68,7 @@ impl Clone for Dataset {
             latest: self.latest,
             page_rank: self.page_rank.clone(),
             by_engagement: self.by_engagement.clone(),
+            bridging: Mutex::new(self.bridging.lock().map(|m| m.clone()).unwrap_or_default()),
         }
     }
 }
@@ -118,6 +123,7 @@ impl Dataset {
             latest,
             page_rank: OnceLock::new(),
             by_engagement: OnceLock::new(),
+            bridging: Mutex::new(Vec::new()),
         }
     }
 
@@ -355,6 +361,38 @@ impl Dataset {
         })
     }
 
+    /// The bridging model of this snapshot for `config`, fitted on first use and cached
+    /// (fit once per dataset, shared by every viewer's feed).
+    pub fn bridging_model(&self, config: &BridgingConfig) -> Result<Arc<BridgingModel>> {
+        self.fitted_bridging(config).map(|f| f.model)
+    }
+
+    /// The posts that have a bridging score under `config`, best first (ties by external
+    /// id), computed with the model.
+    pub fn bridging_ranking(&self, config: &BridgingConfig) -> Result<Arc<[u32]>> {
+        self.fitted_bridging(config).map(|f| f.ranking)
+    }
+
+    fn fitted_bridging(&self, config: &BridgingConfig) -> Result<FittedBridging> {
+        let mut cache = self.bridging.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(fitted) = cache.iter().find(|f| &f.config == config) {
+            return Ok(fitted.clone());
+        }
+        let model = BridgingModel::fit(self, config)?;
+        let mut ranking: Vec<u32> =
+            (0..self.post_count() as u32).filter(|&p| model.post_intercept(PostId(p)).is_some()).collect();
+        let score = |p: u32| model.post_intercept(PostId(p)).unwrap_or(f64::NEG_INFINITY);
+        ranking.sort_by(|&a, &b| {
+            score(b)
+                .total_cmp(&score(a))
+                .then_with(|| self.post_name(PostId(a)).cmp(self.post_name(PostId(b))))
+        });
+        let fitted =
+            FittedBridging { config: config.clone(), model: Arc::new(model), ranking: ranking.into() };
+        cache.push(fitted.clone());
+        Ok(fitted)
+    }
+
     /// Bytes held, by component.
     pub fn memory_usage(&self) -> MemoryUsage {
         let p = &self.posts;
@@ -394,6 +432,14 @@ impl Dataset {
             engagements,
         }
     }
+}
+
+/// A bridging model cached in a dataset.
+#[derive(Debug, Clone)]
+pub(crate) struct FittedBridging {
+    config: BridgingConfig,
+    model: Arc<BridgingModel>,
+    ranking: Arc<[u32]>,
 }
 
 /// One engagement of a user with a post.

@@ -7,7 +7,8 @@
 use serde_json::{json, Value};
 
 /// Names of the built-in presets.
-pub const PRESETS: &[&str] = &["chronological", "engagement", "hacker_news", "reddit_hot", "lemmy"];
+pub const PRESETS: &[&str] =
+    &["chronological", "engagement", "hacker_news", "reddit_hot", "lemmy", "bridging"];
 
 fn protective() -> Vec<Value> {
     vec![
@@ -78,6 +79,20 @@ pub fn preset_spec(name: &str) -> Option<Value> {
             "filters": with_algorithmic(false),
             "scorers": [{"stage": "lemmy_hot"}],
             "rescorers": [],
+            "selector": {"stage": "top_k", "k": 50}
+        }),
+        // Posts endorsed across the inferred viewpoint divide (Community Notes' model): the
+        // network's posts plus the ten best-bridging recent posts of everyone, scored by
+        // bridging score and age, out-of-network posts scaled like X's, one post per author
+        // before the next; reads no viewer history.
+        "bridging" => json!({
+            "name": "bridging",
+            "sources": [{"stage": "in_network", "max_age_hours": 48}, {"stage": "social_proof", "min_proof": 2},
+                        {"stage": "bridging_posts", "n": 10}],
+            "filters": with_algorithmic(false),
+            "scorers": [{"stage": "bridging"}, {"stage": "recency", "half_life_hours": 24},
+                        {"stage": "out_of_network", "factor": 0.75}],
+            "rescorers": [{"stage": "author_diversity", "decay": 0.5, "floor": 0.25}],
             "selector": {"stage": "top_k", "k": 50}
         }),
         _ => return None,

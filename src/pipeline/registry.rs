@@ -3,6 +3,8 @@
 use crate::error::{ErrorKind, Result};
 use crate::stages::author_affinity::{AuthorAffinity, AuthorAffinityParams};
 use crate::stages::author_diversity::{AuthorDiversity, AuthorDiversityParams};
+use crate::stages::bridging::{Bridging, BridgingParams};
+use crate::stages::bridging_posts::{BridgingPosts, BridgingPostsParams};
 use crate::stages::filters::blocked::Blocked;
 use crate::stages::filters::dedupe_reposts::DedupeReposts;
 use crate::stages::filters::hidden_labels::HiddenLabels;
@@ -32,7 +34,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 /// Ids of the built-in stages, by role.
-pub const SOURCES: &[&str] = &["in_network", "social_proof", "popular"];
+pub const SOURCES: &[&str] = &["in_network", "social_proof", "popular", "bridging_posts"];
 /// Ids of the built-in filters.
 pub const FILTERS: &[&str] = &[
     "self_posts",
@@ -58,6 +60,7 @@ pub const SCORERS: &[&str] = &[
     "out_of_network",
     "reply",
     "label_downrank",
+    "bridging",
 ];
 /// Ids of the built-in rescorers.
 pub const RESCORERS: &[&str] = &["author_diversity"];
@@ -102,6 +105,7 @@ pub(crate) fn source(o: &StageObject<'_>) -> Result<Box<dyn Source>> {
         "in_network" => Box::new(InNetwork::new(o.parse::<InNetworkParams>()?)?),
         "social_proof" => Box::new(SocialProof::new(o.parse::<SocialProofParams>()?)?),
         "popular" => Box::new(Popular::new(o.parse::<PopularParams>()?)?),
+        "bridging_posts" => Box::new(BridgingPosts::new(o.parse::<BridgingPostsParams>()?)?),
         _ => return Err(o.unknown("source", SOURCES)),
     })
 }
@@ -135,6 +139,7 @@ pub(crate) fn scorer(o: &StageObject<'_>) -> Result<Box<dyn Scorer>> {
         "out_of_network" => Box::new(OutOfNetwork::new(o.parse::<OutOfNetworkParams>()?)?),
         "reply" => Box::new(Reply::new(o.parse::<ReplyParams>()?)?),
         "label_downrank" => Box::new(LabelDownrank::new(o.parse::<LabelDownrankParams>()?)?),
+        "bridging" => Box::new(Bridging::new(o.parse::<BridgingParams>()?)?),
         _ => return Err(o.unknown("scorer", SCORERS)),
     })
 }

@@ -11,6 +11,8 @@ mod features;
 
 pub mod author_affinity;
 pub mod author_diversity;
+pub mod bridging;
+pub mod bridging_posts;
 pub mod filters;
 pub mod heavy_ranker;
 pub mod hn_gravity;
@@ -139,6 +141,11 @@ pub trait Stage: Send + Sync {
     fn params(&self) -> serde_json::Value;
     /// What the stage reads.
     fn reads(&self) -> Vec<Input>;
+    /// Work done once per dataset before any feed is ranked (e.g. fitting a model, cached
+    /// in the dataset). The engine calls it at the start of every ranking call.
+    fn prepare(&self, _ds: &crate::Dataset) -> crate::Result<()> {
+        Ok(())
+    }
 }
 
 /// Proposes candidate posts for a viewer.
