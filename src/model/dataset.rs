@@ -1,6 +1,6 @@
 //! [`Dataset`]: users, social graph, posts and engagements, with derived indexes.
 
-use crate::bridging::{BridgingConfig, BridgingModel};
+use crate::bridging::{BridgingConfig, BridgingModel, Side};
 use crate::model::columns::{EngagementColumns, PostColumns, UserColumns, NO_POST};
 use crate::model::graph::SocialGraph;
 use crate::model::interner::{Interner, Ragged};
@@ -368,9 +368,10 @@ impl Dataset {
     }
 
     /// The posts that have a bridging score under `config`, best first (ties by external
-    /// id), computed with the model.
-    pub fn bridging_ranking(&self, config: &BridgingConfig) -> Result<Arc<[u32]>> {
-        self.fitted_bridging(config).map(|f| f.ranking)
+    /// id), split by the inferred side of their author (`[negative, positive]`; posts whose
+    /// author rated nothing are left out), with each side's share of the rating users.
+    pub fn bridging_ranking(&self, config: &BridgingConfig) -> Result<[(f64, Arc<[u32]>); 2]> {
+        self.fitted_bridging(config).map(|f| f.by_side)
     }
 
     fn fitted_bridging(&self, config: &BridgingConfig) -> Result<FittedBridging> {
@@ -387,8 +388,20 @@ impl Dataset {
                 .total_cmp(&score(a))
                 .then_with(|| self.post_name(PostId(a)).cmp(self.post_name(PostId(b))))
         });
-        let fitted =
-            FittedBridging { config: config.clone(), model: Arc::new(model), ranking: ranking.into() };
+        let side = |u: UserId| model.user_side(u).map(|s| (s == Side::Positive) as usize);
+        let mut users = [0usize; 2];
+        for u in 0..self.user_count() as u32 {
+            if let Some(s) = side(UserId(u)) {
+                users[s] += 1;
+            }
+        }
+        let rating_users = (users[0] + users[1]).max(1) as f64;
+        let by_side = [0, 1].map(|s| {
+            let posts: Vec<u32> =
+                ranking.iter().copied().filter(|&p| side(self.author(PostId(p))) == Some(s)).collect();
+            (users[s] as f64 / rating_users, Arc::<[u32]>::from(posts))
+        });
+        let fitted = FittedBridging { config: config.clone(), model: Arc::new(model), by_side };
         cache.push(fitted.clone());
         Ok(fitted)
     }
@@ -439,7 +452,7 @@ impl Dataset {
 pub(crate) struct FittedBridging {
     config: BridgingConfig,
     model: Arc<BridgingModel>,
-    ranking: Arc<[u32]>,
+    by_side: [(f64, Arc<[u32]>); 2],
 }
 
 /// One engagement of a user with a post.

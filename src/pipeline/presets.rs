@@ -82,16 +82,18 @@ pub fn preset_spec(name: &str) -> Option<Value> {
             "selector": {"stage": "top_k", "k": 50}
         }),
         // Posts endorsed across the inferred viewpoint divide (Community Notes' model): the
-        // network's posts plus the ten best-bridging recent posts of everyone, scored by
-        // bridging score and age, out-of-network posts scaled like X's, one post per author
-        // before the next; reads no viewer history.
+        // network's posts plus the 30 best-bridging recent posts of the town square (drawn
+        // from both sides of the inferred axis in proportion to their size), scored by
+        // bridging score and age, out-of-network posts scaled by 0.3 so they complement the
+        // network rather than replace it, one post per author before the next; reads no
+        // viewer history.
         "bridging" => json!({
             "name": "bridging",
             "sources": [{"stage": "in_network", "max_age_hours": 48}, {"stage": "social_proof", "min_proof": 2},
-                        {"stage": "bridging_posts", "n": 10}],
+                        {"stage": "bridging_posts", "n": 30}],
             "filters": with_algorithmic(false),
             "scorers": [{"stage": "bridging"}, {"stage": "recency", "half_life_hours": 24},
-                        {"stage": "out_of_network", "factor": 0.75}],
+                        {"stage": "out_of_network", "factor": 0.3}],
             "rescorers": [{"stage": "author_diversity", "decay": 0.5, "floor": 0.25}],
             "selector": {"stage": "top_k", "k": 50}
         }),

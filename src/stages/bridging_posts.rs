@@ -33,7 +33,11 @@ impl Default for BridgingPostsParams {
 }
 
 /// Proposes the `n` posts with the highest bridging score `i_p ≥ min_score` created in
-/// `(now − max_age_hours, now]`, ties by external id.
+/// `(now − max_age_hours, now]` (ties by external id), drawn from the two sides of the
+/// inferred viewpoint axis in proportion to each side's share of rating users: a side's
+/// quota is `round(n · share)` of its authors' best posts. The sides are the model's
+/// (signs of the authors' `f_u`), never user attributes, so the source mirrors the town
+/// square's own balance without reading anyone's declared viewpoint.
 #[derive(Debug, Clone)]
 pub struct BridgingPosts {
     params: BridgingPostsParams,
@@ -61,22 +65,28 @@ impl BridgingPosts {
         Ok(BridgingPosts { params, config })
     }
 
-    /// The proposed posts, best first, with their bridging scores.
+    /// The proposed posts, best first (ties by external id), with their bridging scores.
     fn top(&self, input: &ViewerInput<'_>) -> Vec<(PostId, f64)> {
         let ds = input.ds;
-        let (Ok(model), Ok(ranking)) = (ds.bridging_model(&self.config), ds.bridging_ranking(&self.config))
+        let (Ok(model), Ok(sides)) = (ds.bridging_model(&self.config), ds.bridging_ranking(&self.config))
         else {
             return Vec::new();
         };
         let from = input.now - (self.params.max_age_hours * 3600.0) as i64;
-        ranking
-            .iter()
-            .map(|&p| PostId(p))
-            .map(|p| (p, model.post_intercept(p).unwrap_or(f64::NEG_INFINITY)))
-            .take_while(|&(_, score)| score >= self.params.min_score)
-            .filter(|&(p, _)| from < ds.created_at(p) && ds.created_at(p) <= input.now)
-            .take(self.params.n)
-            .collect()
+        let negative_quota = (self.params.n as f64 * sides[0].0).round() as usize;
+        let mut picked: Vec<(PostId, f64)> = Vec::with_capacity(self.params.n);
+        for ((_, ranking), quota) in sides.iter().zip([negative_quota, self.params.n - negative_quota]) {
+            picked.extend(
+                ranking
+                    .iter()
+                    .map(|&p| (PostId(p), model.post_intercept(PostId(p)).unwrap_or(f64::NEG_INFINITY)))
+                    .take_while(|&(_, score)| score >= self.params.min_score)
+                    .filter(|&(p, _)| from < ds.created_at(p) && ds.created_at(p) <= input.now)
+                    .take(quota),
+            );
+        }
+        picked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| ds.post_name(a.0).cmp(ds.post_name(b.0))));
+        picked
     }
 }
 
