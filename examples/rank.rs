@@ -17,6 +17,17 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: rank --data DIR --pipeline (PRESET|FILE.json) [--viewer ID | --all] [--k N] \
 [--explain off|summary|full] [--now TS] [--why-not POST]";
 
+/// One output line per feed item.
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    viewer: &'a str,
+    post: &'a str,
+    rank: u32,
+    score: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<&'a glassfeed::Explanation>,
+}
+
 #[derive(Default)]
 struct Args {
     data: Option<String>,
@@ -103,18 +114,16 @@ fn run(args: Args) -> glassfeed::Result<()> {
         let viewer = ds.user_name(feed.viewer);
         let mut explanations = feed.explanations.iter();
         for item in &feed.items {
-            let mut line = json!({
-                "viewer": viewer,
-                "post": ds.post_name(item.post),
-                "rank": item.rank,
-                "score": item.score,
-            });
-            if args.explain != ExplainMode::Off {
-                // Selected records come first, in feed order.
-                let e = explanations.next().expect("one explanation per selected item");
-                line["explanation"] = serde_json::to_value(e).expect("explanations serialise");
-            }
-            writeln!(out, "{line}").map_err(io)?;
+            // Selected records come first in a feed's explanations, in feed order.
+            let explanation = if args.explain == ExplainMode::Off { None } else { explanations.next() };
+            let line = Line {
+                viewer,
+                post: ds.post_name(item.post),
+                rank: item.rank,
+                score: item.score,
+                explanation,
+            };
+            writeln!(out, "{}", serde_json::to_string(&line).expect("lines serialise")).map_err(io)?;
         }
     }
     out.flush().map_err(io)

@@ -6,6 +6,7 @@ use crate::engine::{Feed, FeedItem};
 use crate::error::{ErrorKind, Result};
 use crate::model::{Dataset, PostId, UserId};
 use crate::pipeline::Pipeline;
+use crate::stages::STANDARD_FEATURES;
 use crate::stages::{
     Combine, DecidedBy, ExplainMode, FeatureMatrix, Filter, Input, Scorer, Source, Sourced, ViewerInput,
     ViewerState,
@@ -246,8 +247,18 @@ impl Scratch {
                 FeedItem { post: self.posts[row], rank: i as u32 + 1, score: self.scores[row], source }
             })
             .collect();
-        let explanations =
-            if mode == ExplainMode::Off { Vec::new() } else { self.explain(pipeline, &input, k, mode) };
+        let explanations = match mode {
+            ExplainMode::Off => Vec::new(),
+            ExplainMode::Summary => self.explain(pipeline, &input, k, mode, None),
+            ExplainMode::Full => {
+                // Every standard and caller-supplied feature, not only those the scorers read.
+                let mut names: Vec<String> = STANDARD_FEATURES.iter().map(|s| s.to_string()).collect();
+                names.extend(ds.feature_names().map(str::to_string));
+                let mut all = FeatureMatrix::with_columns(names);
+                all.hydrate(&input, &self.posts);
+                self.explain(pipeline, &input, k, mode, Some(&all))
+            }
+        };
         Ok(Feed {
             viewer,
             now,
@@ -281,6 +292,7 @@ impl Scratch {
         input: &ViewerInput<'_>,
         k: usize,
         mode: ExplainMode,
+        all_features: Option<&FeatureMatrix>,
     ) -> Vec<Explanation> {
         let n = self.posts.len();
         let source_note = |c: &Sourced| {
@@ -298,9 +310,9 @@ impl Scratch {
             let post = self.posts[row];
             let mut e = Self::header(pipeline, input, post);
             e.source = source_note(&self.sourced[self.survivors[row] as usize]);
-            if mode == ExplainMode::Full {
-                for (j, name) in self.features.names().iter().enumerate() {
-                    e.features.insert(name.clone(), self.features.data()[(row, j)]);
+            if let Some(all) = all_features {
+                for (j, name) in all.names().iter().enumerate() {
+                    e.features.insert(name.clone(), all.data()[(row, j)]);
                 }
             }
             for (si, scorer) in pipeline.scorers.iter().enumerate() {

@@ -110,7 +110,20 @@ impl Pipeline {
             items: Vec<(String, Value)>,
             make: fn(&StageObject<'_>) -> Result<Box<T>>,
         ) -> Result<Vec<Box<T>>> {
-            items.into_iter().map(|(at, v)| make(&object(&at, v)?)).collect()
+            items.into_iter().map(|(at, v)| located(make, &object(&at, v)?)).collect()
+        }
+        /// Builds a stage; a parameter error from its constructor gets the stage's place
+        /// in the spec, like a parse error.
+        fn located<T: ?Sized>(
+            make: fn(&StageObject<'_>) -> Result<Box<T>>,
+            o: &StageObject<'_>,
+        ) -> Result<Box<T>> {
+            make(o).map_err(|e| match e.into_kind() {
+                ErrorKind::Spec { stage, param, message } if stage == o.id => {
+                    ErrorKind::Spec { stage: format!("{stage} ({})", o.at), param, message }.into()
+                }
+                other => other.into(),
+            })
         }
         fn object(at: &str, v: Value) -> Result<StageObject<'_>> {
             let Value::Object(mut params) = v else {
@@ -127,7 +140,7 @@ impl Pipeline {
             build(filters, registry::filter)?,
             build(scorers, registry::scorer)?,
             build(rescorers, registry::rescorer)?,
-            registry::selector(&object("selector", selector)?)?,
+            located(registry::selector, &object("selector", selector)?)?,
         );
         Ok(pipeline)
     }
