@@ -11,7 +11,11 @@ decision::
 
 The classes are implemented in Rust (``glassfeed._core``); ``rank_all`` runs in parallel
 with the GIL released. Errors are ``GlassfeedError`` subclasses carrying the Rust
-message. The audit measurements live in ``glassfeed.audit``.
+message. The audit measurements live in ``glassfeed.audit`` (pandas frames) and their
+plots in ``glassfeed.plots`` (matplotlib); both are imported on first use::
+
+    frame = glassfeed.audit.amplification(ds, ["engagement", "bridging"])  # vs chronological
+    glassfeed.plots.plot_amplification(frame)
 """
 
 from __future__ import annotations
@@ -48,12 +52,15 @@ __all__ = [
     "ScoreError",
     "SpecError",
     "__version__",
+    "audit",
+    "plots",
     "synth",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # `glassfeed.audit` is imported on first use, so `import glassfeed` stays light.
-    if name == "audit":
-        return importlib.import_module(".audit", __name__)
+    # `glassfeed.audit` and `glassfeed.plots` are imported on first use, so
+    # `import glassfeed` stays light (no pandas, no matplotlib).
+    if name in ("audit", "plots"):
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,6 +3,8 @@
 import os
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union, final
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 __all__ = [
@@ -18,6 +20,18 @@ __all__ = [
     "ScoreError",
     "SpecError",
     "__version__",
+    "audit_amplification",
+    "audit_cross_cutting",
+    "audit_diff",
+    "audit_exposure",
+    "audit_gini",
+    "audit_group_shares",
+    "audit_neutrality",
+    "audit_non_profiling",
+    "audit_popularity_bias",
+    "audit_source_diversity",
+    "audit_stage_attribution",
+    "audit_transparency",
     "synth",
 ]
 
@@ -173,3 +187,102 @@ class Pipeline:
     ) -> Dict[str, Any]: ...
 
 def synth(users: int = 20000, seed: int = 42, **config: Any) -> Dataset: ...
+
+# Audit measurements (``glassfeed.audit`` wraps them into frames). A feed argument is a
+# ``Feeds``, a ``Pipeline`` or a preset name.
+_FeedsLike = Union[Feeds, Pipeline, str]
+_PipelineLike = Union[Pipeline, str]
+
+def audit_amplification(
+    ds: Dataset,
+    treatments: List[_FeedsLike],
+    control: _FeedsLike,
+    viewers: Optional[Iterable[str]] = None,
+    model: str = "log",
+    k: Optional[int] = None,
+    gamma: Optional[float] = None,
+    attr: str = "viewpoint",
+    bootstrap: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    permutations: int = 1000,
+    gap: Optional[Tuple[str, str]] = None,
+    feed_k: Optional[int] = None,
+    now: Optional[int] = None,
+) -> List[Dict[str, Any]]: ...
+def audit_exposure(
+    ds: Dataset,
+    feeds: _FeedsLike,
+    model: str = "log",
+    k: Optional[int] = None,
+    gamma: Optional[float] = None,
+    attr: str = "viewpoint",
+    viewers: Optional[Iterable[str]] = None,
+    feed_k: Optional[int] = None,
+    now: Optional[int] = None,
+) -> Dict[str, Any]: ...
+def audit_gini(values: npt.NDArray[np.float64]) -> float: ...
+def audit_group_shares(
+    ds: Dataset,
+    feeds: _FeedsLike,
+    model: str = "log",
+    k: Optional[int] = None,
+    gamma: Optional[float] = None,
+    attr: str = "viewpoint",
+    viewers: Optional[Iterable[str]] = None,
+    feed_k: Optional[int] = None,
+    now: Optional[int] = None,
+) -> List[Dict[str, Any]]: ...
+def audit_cross_cutting(
+    ds: Dataset,
+    feeds: _FeedsLike,
+    attr: str = "viewpoint",
+    viewers: Optional[Iterable[str]] = None,
+    feed_k: Optional[int] = None,
+    now: Optional[int] = None,
+) -> Dict[str, Any]: ...
+def audit_source_diversity(
+    ds: Dataset,
+    feeds: _FeedsLike,
+    viewers: Optional[Iterable[str]] = None,
+    feed_k: Optional[int] = None,
+    now: Optional[int] = None,
+) -> Dict[str, Any]: ...
+def audit_popularity_bias(
+    ds: Dataset,
+    feeds: _FeedsLike,
+    viewers: Optional[Iterable[str]] = None,
+    feed_k: Optional[int] = None,
+    now: Optional[int] = None,
+) -> Dict[str, Any]: ...
+def audit_diff(
+    ds: Dataset,
+    a: _FeedsLike,
+    b: _FeedsLike,
+    p: float = 0.9,
+    viewers: Optional[Iterable[str]] = None,
+    feed_k: Optional[int] = None,
+    now: Optional[int] = None,
+) -> Dict[str, Any]: ...
+def audit_stage_attribution(
+    ds: Dataset,
+    a: _PipelineLike,
+    b: _PipelineLike,
+    viewers: Optional[Iterable[str]] = None,
+    p: float = 0.9,
+    feed_k: Optional[int] = None,
+    now: Optional[int] = None,
+) -> Dict[str, Any]: ...
+def audit_neutrality(
+    ds: Dataset, pipeline: _PipelineLike, viewers: Optional[Iterable[str]] = None, seed: int = 0
+) -> Dict[str, Any]: ...
+def audit_non_profiling(
+    ds: Dataset, pipeline: _PipelineLike, viewers: Optional[Iterable[str]] = None, seed: int = 0
+) -> Dict[str, Any]: ...
+def audit_transparency(
+    ds: Dataset,
+    pipeline: _PipelineLike,
+    viewers: Optional[Iterable[str]] = None,
+    feed_k: Optional[int] = None,
+    now: Optional[int] = None,
+) -> Tuple[str, Dict[str, Any]]: ...

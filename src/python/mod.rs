@@ -10,6 +10,7 @@
 //! specs, `rank`, `rank_all`, `why_not`, `compare`), [`feed`] (`Feed`, `FeedItem`,
 //! `Feeds`), [`convert`] (JSON and frame helpers), [`synth`] (`glassfeed.synth`).
 
+mod audit;
 mod convert;
 mod dataset;
 mod errors;
@@ -37,5 +38,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<feed::PyFeedItem>()?;
     m.add_class::<feed::PyFeeds>()?;
     m.add_function(wrap_pyfunction!(synth::synth, m)?)?;
+    audit::register(m)?;
     Ok(())
 }
