@@ -12,6 +12,11 @@ cargo clippy --all-targets -- -D warnings
 echo "== Rust tests (unit, integration, doc, proptest)"
 cargo test --release
 
+echo "== Benchmarks, briefly (small world only; a broken bench fails here)"
+# `--bench '*'` runs the criterion benches only: the library's own bench harness would
+# reject criterion's flags.
+GLASSFEED_BENCH_QUICK=1 cargo bench --bench '*' -- --warm-up-time 0.2 --measurement-time 0.5 --sample-size 10
+
 if [ -d python/tests ] && [ -f pyproject.toml ]; then
   echo "== Python bindings into .venv"
   python3 -m venv .venv

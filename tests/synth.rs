@@ -57,8 +57,10 @@ fn golden_small_world() {
     let golden = (summary, p_fav.to_bits());
     assert_eq!(golden, GOLDEN, "p_fav(p0) = {p_fav}");
 }
+// p_fav changed from 4587521890792810561 when features became single precision (only the
+// feature values changed; the world's shape did not).
 const GOLDEN: ((usize, usize, usize, usize, i64), u64) =
-    ((13770, 2230, 22408, 126, 1699827255), 4587521890792810561);
+    ((13770, 2230, 22408, 126, 1699827255), 4587521890859352064);
 
 #[test]
 fn communities_split_sixty_forty() {

@@ -18,13 +18,14 @@ Stage by stage (ALGORITHM.md §2–§6, defaults of ``Pipeline.preset("engagemen
   at or before ``now`` that ≥ 2 distinct followees, not blocked either way, liked,
   reposted, replied to or quoted in ``(now − 48 h, now]``. A post from both keeps the
   first source.
-* filters (a candidate survives when no filter removes it): ``self_posts``, ``blocked``
+* filters (a candidate survives when no filter removes it): ``self_posts`` (and reposts of
+  the viewer's posts), ``blocked``
   (either direction), ``muted``, ``muted_words`` (whole words, case-insensitive, phrases
   consecutive), ``hidden_labels``, ``policy_labels`` (``illegal``) — the author, text and
   label filters also look at a repost's original —, ``seen`` (an impression at or before
-  ``now``), ``max_age`` (``0 ≤ age_hours ≤ 48``), ``dedupe_reposts`` (over *all* sourced
-  candidates: a repost goes when its original is a candidate, or when it is not the
-  newest candidate repost of its original, ties by post id).
+  ``now``), ``max_age`` (``0 ≤ age_hours ≤ 48``), ``dedupe_reposts`` (over the candidates the earlier
+  filters kept: a repost goes when its original is such a candidate, or when it is not the
+  newest such repost of its original, ties by post id).
 * scorers: ``heavy_ranker`` term ``S = Σ w_i·p_i`` from 0 in sorted feature-name order
   (missing predictions 0), then ``S + 0.001`` or, when ``S < 0``,
   ``(S + N) / (P + N) · 0.001``; ``out_of_network`` factor 0.75 when the viewer does not
@@ -487,7 +488,7 @@ class EngagementPandas:
         """The candidates no filter removes."""
         p, now = self.params, self.now
         muted = self.mutes.one(viewer)["dst"].to_numpy()
-        keep = c["author"] != viewer  # self_posts
+        keep = (c["author"] != viewer) & (c["orig_author"] != viewer)  # self_posts, and reposts of them
         keep &= ~(c["author"].isin(blocked) | c["orig_author"].isin(blocked))  # blocked
         keep &= ~(c["author"].isin(muted) | c["orig_author"].isin(muted))  # muted
         pattern = self._muted_pattern(viewer)
@@ -499,14 +500,15 @@ class EngagementPandas:
         keep &= ~c["post"].isin(self.seen.one(viewer)["post"])  # seen
         age = (now - c["created_at"]) / 3600.0  # max_age
         keep &= (age >= 0.0) & (age <= p.max_age_hours)
-        # dedupe_reposts, over every sourced candidate: keep the newest repost of an
-        # original (ties by id) unless the original itself is a candidate.
-        reposts = c[c["repost_of"] >= 0]
+        # dedupe_reposts, over the candidates the earlier filters kept: keep the newest
+        # repost of an original (ties by id) unless the original itself is such a candidate.
+        alive = c[keep]
+        reposts = alive[alive["repost_of"] >= 0]
         kept = reposts.sort_values(
             ["repost_of", "created_at", "id_order"], ascending=[True, False, True], kind="stable"
         ).drop_duplicates("repost_of", keep="first")
         is_repost = c["repost_of"] >= 0
-        keep &= ~(is_repost & (c["repost_of"].isin(c["post"]) | ~c["post"].isin(kept["post"])))
+        keep &= ~(is_repost & (c["repost_of"].isin(alive["post"]) | ~c["post"].isin(kept["post"])))
         return c[keep]
 
     def rank_codes(self, viewer: int, k: Optional[int] = None) -> pd.DataFrame:

@@ -59,16 +59,52 @@ impl Plan {
 
 /// Sorts survivor rows: score descending, then `created_at` descending, then external post
 /// id ascending (byte order).
-fn sort(order: &mut [u32], scores: &[f64], created: &[i64], posts: &[PostId], ds: &Dataset) {
-    order.sort_unstable_by(|&a, &b| {
-        let (a, b) = (a as usize, b as usize);
-        scores[b].total_cmp(&scores[a]).then_with(|| created[b].cmp(&created[a])).then_with(|| {
-            match ds.post_name(posts[a]).cmp(ds.post_name(posts[b])) {
-                Ordering::Equal => posts[a].cmp(&posts[b]),
-                other => other,
-            }
-        })
-    });
+///
+/// Rows are sorted by integer keys that order as the score and the time do; rows that tie
+/// on both (rare) are then put in external-id order, so the result is the order the rule
+/// defines, computed without reading the dataset per comparison.
+fn sort(
+    order: &mut [u32],
+    keys: &mut Vec<(u64, u64, u32)>,
+    scores: &[f64],
+    created: &[i64],
+    posts: &[PostId],
+    ds: &Dataset,
+) {
+    keys.clear();
+    keys.extend(
+        order.iter().map(|&r| (descending_f64(scores[r as usize]), descending_i64(created[r as usize]), r)),
+    );
+    keys.sort_unstable();
+    let mut i = 0;
+    while i < keys.len() {
+        let tied = keys[i..].iter().take_while(|k| k.0 == keys[i].0 && k.1 == keys[i].1).count();
+        if tied > 1 {
+            keys[i..i + tied].sort_unstable_by(|a, b| {
+                let (a, b) = (posts[a.2 as usize], posts[b.2 as usize]);
+                match ds.post_name(a).cmp(ds.post_name(b)) {
+                    Ordering::Equal => a.cmp(&b),
+                    other => other,
+                }
+            });
+        }
+        i += tied;
+    }
+    for (slot, key) in order.iter_mut().zip(keys.iter()) {
+        *slot = key.2;
+    }
+}
+
+/// A key whose unsigned order is the descending [`f64::total_cmp`] order.
+fn descending_f64(x: f64) -> u64 {
+    let bits = x.to_bits() as i64;
+    let total = bits ^ ((((bits >> 63) as u64) >> 1) as i64); // as `total_cmp` orders, signed
+    !((total as u64) ^ (1 << 63))
+}
+
+/// A key whose unsigned order is the descending order of `t`.
+fn descending_i64(t: i64) -> u64 {
+    !((t as u64) ^ (1 << 63))
 }
 
 /// Per-thread buffers, reused from feed to feed.
@@ -90,6 +126,8 @@ pub(crate) struct Scratch {
     scores: Vec<f64>,
     /// Survivor rows in ranked order.
     order: Vec<u32>,
+    /// Sort keys of `order` (see [`sort`]).
+    sort_keys: Vec<(u64, u64, u32)>,
     ordered_posts: Vec<PostId>,
     /// Rescorer outputs, rescorer-major, indexed by survivor row.
     rescores: Vec<(f64, u32)>,
@@ -132,7 +170,7 @@ impl Scratch {
             }
         }
         // A post proposed by several sources keeps the first source in spec order.
-        self.sourced.sort_unstable_by_key(|c| (c.post, c.source));
+        self.sourced.sort_unstable_by_key(|c| u64::from(c.post.0) << 16 | u64::from(c.source));
         self.sourced.dedup_by_key(|c| c.post);
         if pipeline.plan.candidates {
             self.state.compute_candidates(ds, self.sourced.iter().map(|c| c.post));
@@ -210,7 +248,7 @@ impl Scratch {
         // Rank, then rescore list-wise (each rescorer sees the current order).
         self.order.clear();
         self.order.extend(0..n as u32);
-        sort(&mut self.order, &self.scores, &self.created, &self.posts, ds);
+        sort(&mut self.order, &mut self.sort_keys, &self.scores, &self.created, &self.posts, ds);
         self.rescores.clear();
         self.rescores.resize(pipeline.rescorers.len() * n, (1.0, 0));
         for (ri, rescorer) in pipeline.rescorers.iter().enumerate() {
@@ -228,7 +266,7 @@ impl Scratch {
                 }
                 self.rescores[ri * n + row] = (m, note);
             }
-            sort(&mut self.order, &self.scores, &self.created, &self.posts, ds);
+            sort(&mut self.order, &mut self.sort_keys, &self.scores, &self.created, &self.posts, ds);
         }
 
         // Select.
@@ -305,15 +343,28 @@ impl Scratch {
         }
         let mut out = Vec::with_capacity(self.sourced.len());
         let mut cut = Vec::new();
+        // The feature columns by name, each name once (the last column of a repeated name,
+        // as inserting them in column order would keep): maps are then built from sorted
+        // entries in one pass.
+        let by_name: Vec<usize> = all_features.map_or_else(Vec::new, |all| {
+            let mut by_name: Vec<usize> = (0..all.names().len()).collect();
+            by_name.sort_by(|&a, &b| all.names()[a].cmp(&all.names()[b]).then(b.cmp(&a)));
+            by_name.dedup_by(|later, kept| all.names()[*later] == all.names()[*kept]);
+            by_name
+        });
+        // Every record names its post: load the names' bytes in one pass whose cache misses
+        // overlap, rather than one miss at a time between allocations below.
+        let touched: u32 =
+            self.posts.iter().map(|&p| u32::from(input.ds.post_name(p).bytes().next().unwrap_or(0))).sum();
+        std::hint::black_box(touched);
         for (pos, &row) in self.order.iter().enumerate() {
             let row = row as usize;
             let post = self.posts[row];
             let mut e = Self::header(pipeline, input, post);
             e.source = source_note(&self.sourced[self.survivors[row] as usize]);
             if let Some(all) = all_features {
-                for (j, name) in all.names().iter().enumerate() {
-                    e.features.insert(name.clone(), all.data()[(row, j)]);
-                }
+                e.features =
+                    by_name.iter().map(|&j| (all.names()[j].clone(), all.data()[(row, j)])).collect();
             }
             for (si, scorer) in pipeline.scorers.iter().enumerate() {
                 let value = self.values[si * n + row];
@@ -379,5 +430,38 @@ impl Scratch {
         let mut e = Self::header(pipeline, &input, post);
         e.outcome = Outcome::NotSourced { why: why.join("; ") };
         e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{descending_f64, descending_i64};
+
+    #[test]
+    fn sort_keys_order_as_the_values_descending() {
+        let xs = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -2.5,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            5e-324,
+            1.0,
+            1.0 + f64::EPSILON,
+            f64::MAX,
+            f64::INFINITY,
+        ];
+        for a in xs {
+            for b in xs {
+                assert_eq!(descending_f64(a).cmp(&descending_f64(b)), b.total_cmp(&a), "{a} {b}");
+            }
+        }
+        let ts = [i64::MIN, -1, 0, 1, 1_700_000_000, i64::MAX];
+        for a in ts {
+            for b in ts {
+                assert_eq!(descending_i64(a).cmp(&descending_i64(b)), b.cmp(&a));
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! [`DatasetBuilder`]: builds a [`Dataset`] from records, checking every one.
 
 use crate::error::{ErrorKind, Location};
-use crate::model::columns::{EngagementColumns, PostColumns, UserColumns, NO_POST};
+use crate::model::columns::{EngagementColumns, PostColumns, UserColumns};
 use crate::model::graph::SocialGraph;
 use crate::model::interner::Interner;
 use crate::model::kinds::{EdgeKind, EngagementKind, PostId, UserId};
@@ -239,18 +239,13 @@ impl DatasetBuilder {
         }
         let (id, _) = self.posts.ids.intern(&post.id);
         let p = &mut self.posts;
-        let rows_before = p.author.len();
-        p.author.push(author);
-        p.created_at.push(post.created_at);
+        let rows_before = p.len();
         p.text.push_str(post.text.as_deref().unwrap_or(""));
         p.text_ends.push(p.text.len() as u64);
         let labels: Vec<u32> = post.labels.iter().map(|l| self.labels.intern(l).0).collect();
-        p.labels.push_row(labels);
         let topics: Vec<u32> = post.topics.iter().map(|t| p.topic_names.intern(t).0).collect();
-        p.topics.push_row(topics);
+        p.push_meta(author, post.created_at, &labels, &topics);
         p.features.push_row(rows_before, post.features.iter().map(|(k, &v)| (k.as_str(), v)));
-        p.reply_to.push(NO_POST);
-        p.repost_of.push(NO_POST);
         for (field, target) in [("reply_to", &post.reply_to), ("repost_of", &post.repost_of)] {
             if let Some(t) = target {
                 self.pending.push(PendingRef { post: id, field, target: t.clone(), at: at.clone() });
@@ -324,11 +319,11 @@ impl DatasetBuilder {
         for pending in std::mem::take(&mut self.pending) {
             match self.posts.ids.lookup(&pending.target) {
                 Some(target) => {
-                    let column = match pending.field {
-                        "reply_to" => &mut self.posts.reply_to,
-                        _ => &mut self.posts.repost_of,
-                    };
-                    column[pending.post as usize] = target;
+                    let meta = &mut self.posts.meta[pending.post as usize];
+                    match pending.field {
+                        "reply_to" => meta.reply_to = target,
+                        _ => meta.repost_of = target,
+                    }
                 }
                 None => self.unknown(&pending.at, pending.field, "post", &pending.target)?,
             }
@@ -347,6 +342,12 @@ impl DatasetBuilder {
             }
         }
         let graph = SocialGraph::from_edges(self.users.ids.len(), self.edges);
+        // Done growing: drop the interners' hash tables and the spare capacity that
+        // doubling leaves (up to half of every column).
+        self.users.compact();
+        self.labels.freeze();
+        self.posts.compact();
+        self.engagements.compact();
         let ds = Dataset::assemble(self.users, self.labels, self.posts, self.engagements, graph);
         Ok((ds, self.report))
     }

@@ -1,7 +1,9 @@
 //! [`Dataset`]: users, social graph, posts and engagements, with derived indexes.
 
 use crate::bridging::{BridgingConfig, BridgingModel, Side};
-use crate::model::columns::{EngagementColumns, PostColumns, UserColumns, NO_POST};
+use crate::model::columns::{
+    EngagementColumns, EngagementCounts, FeatureColumn, PostColumns, UserColumns, NO_POST,
+};
 use crate::model::graph::SocialGraph;
 use crate::model::interner::{Interner, Ragged};
 use crate::model::kinds::{EngagementKind, PostId, UserId};
@@ -35,11 +37,14 @@ pub struct Dataset {
     pub(crate) engagements: EngagementColumns,
     pub(crate) graph: SocialGraph,
     /// Per post, count of engagements of each kind.
-    pub(crate) counts: Vec<[u32; EngagementKind::COUNT]>,
+    pub(crate) counts: EngagementCounts,
     /// Per user, indices of their engagements sorted by (`at`, input order).
     pub(crate) history: Ragged<u32>,
-    /// Per user, their like/repost/reply/quote engagements sorted by (`at`, input order).
+    /// Per user, the posts of their like/repost/reply/quote engagements, sorted by (`at`,
+    /// input order): what social proof counts, stored contiguously.
     pub(crate) proof_history: Ragged<u32>,
+    /// The time of each entry of `proof_history`, in the same layout.
+    pub(crate) proof_at: Vec<i64>,
     /// Per post, indices of its engagements sorted by (`at`, input order).
     pub(crate) by_post: Ragged<u32>,
     /// Per author, their posts sorted by (`created_at`, id).
@@ -63,6 +68,7 @@ impl Clone for Dataset {
             counts: self.counts.clone(),
             history: self.history.clone(),
             proof_history: self.proof_history.clone(),
+            proof_at: self.proof_at.clone(),
             by_post: self.by_post.clone(),
             by_author: self.by_author.clone(),
             latest: self.latest,
@@ -93,22 +99,24 @@ impl Dataset {
         engagements: EngagementColumns,
         graph: SocialGraph,
     ) -> Dataset {
-        let mut counts = vec![[0u32; EngagementKind::COUNT]; posts.len()];
-        for (&p, &k) in engagements.post.iter().zip(&engagements.kind) {
-            counts[p as usize][k.index()] += 1;
-        }
+        let counts = EngagementCounts::count(posts.len(), &engagements.post, &engagements.kind);
         let e = &engagements;
         let history = Ragged::group_by_key(users.ids.len(), &e.user, |x| e.at[x as usize]);
-        let proof_history = Ragged::group_by_key_filtered(
+        let proof = Ragged::group_by_key_filtered(
             users.ids.len(),
             &e.user,
             |x| e.kind[x as usize].is_social_proof(),
             |x| e.at[x as usize],
         );
+        let proof_at: Vec<i64> = proof.values().iter().map(|&x| e.at[x as usize]).collect();
+        let proof_history = proof.map_values(|x| e.post[x as usize]);
         let by_post = Ragged::group_by_key(posts.len(), &e.post, |x| e.at[x as usize]);
+        let authors: Vec<u32> = posts.meta.iter().map(|m| m.author).collect();
         let by_author =
-            Ragged::group_by_key(users.ids.len(), &posts.author, |p| posts.created_at[p as usize]);
-        let latest = posts.created_at.iter().chain(&engagements.at).copied().max().unwrap_or(0);
+            Ragged::group_by_key(users.ids.len(), &authors, |p| posts.meta[p as usize].created_at);
+        drop(authors);
+        let latest =
+            posts.meta.iter().map(|m| m.created_at).chain(engagements.at.iter().copied()).max().unwrap_or(0);
         Dataset {
             users,
             labels,
@@ -118,6 +126,7 @@ impl Dataset {
             counts,
             history,
             proof_history,
+            proof_at,
             by_post,
             by_author,
             latest,
@@ -215,12 +224,12 @@ impl Dataset {
 
     /// A post's author.
     pub fn author(&self, post: PostId) -> UserId {
-        UserId(self.posts.author[post.index()])
+        UserId(self.posts.meta[post.index()].author)
     }
 
     /// A post's creation time (unix seconds).
     pub fn created_at(&self, post: PostId) -> i64 {
-        self.posts.created_at[post.index()]
+        self.posts.meta[post.index()].created_at
     }
 
     /// A post's text (empty when none was given).
@@ -230,24 +239,24 @@ impl Dataset {
 
     /// The post this one replies to.
     pub fn reply_to(&self, post: PostId) -> Option<PostId> {
-        let p = self.posts.reply_to[post.index()];
+        let p = self.posts.meta[post.index()].reply_to;
         (p != NO_POST).then_some(PostId(p))
     }
 
     /// The post this one reposts.
     pub fn repost_of(&self, post: PostId) -> Option<PostId> {
-        let p = self.posts.repost_of[post.index()];
+        let p = self.posts.meta[post.index()].repost_of;
         (p != NO_POST).then_some(PostId(p))
     }
 
     /// A post's label ids (see [`Dataset::label_name`]).
     pub fn label_ids(&self, post: PostId) -> &[u32] {
-        self.posts.labels.row(post.index())
+        self.posts.labels(post.index())
     }
 
     /// A post's topics.
     pub fn topics(&self, post: PostId) -> impl ExactSizeIterator<Item = &str> + '_ {
-        self.posts.topics.row(post.index()).iter().map(|&t| self.posts.topic_names.get(t))
+        self.posts.topics(post.index()).iter().map(|&t| self.posts.topic_names.get(t))
     }
 
     /// Names of every caller-supplied feature, in column order.
@@ -256,24 +265,35 @@ impl Dataset {
     }
 
     /// The column of a caller-supplied feature: one value per post, NaN where not supplied.
+    ///
+    /// Features are stored row-major (all of a post's features together, in 4 bytes each
+    /// when single precision holds them exactly), so this contiguous copy is made on the
+    /// first call for a column and then kept; ranking never needs it.
+    /// [`Dataset::feature`] reads one value without it.
     pub fn feature_column(&self, name: &str) -> Option<&[f64]> {
         let id = self.posts.features.names.lookup(name)?;
-        Some(&self.posts.features.columns[id as usize])
+        Some(self.posts.features.as_f64(id as usize))
+    }
+
+    /// A caller-supplied feature for reading by post (no copy).
+    pub(crate) fn feature_storage(&self, name: &str) -> Option<FeatureColumn<'_>> {
+        let id = self.posts.features.names.lookup(name)?;
+        Some(self.posts.features.column(id as usize))
     }
 
     /// A caller-supplied feature of a post, if supplied.
     pub fn feature(&self, post: PostId, name: &str) -> Option<f64> {
-        self.feature_column(name).map(|c| c[post.index()]).filter(|v| !v.is_nan())
+        self.feature_storage(name).map(|c| c.get(post.index())).filter(|v| !v.is_nan())
     }
 
     /// How many engagements of `kind` a post has.
     pub fn engagement_total(&self, post: PostId, kind: EngagementKind) -> u32 {
-        self.counts[post.index()][kind.index()]
+        self.counts.get(post.index(), kind.index())
     }
 
     /// All engagement counters of a post, indexed by [`EngagementKind::index`].
-    pub fn engagement_totals(&self, post: PostId) -> &[u32; EngagementKind::COUNT] {
-        &self.counts[post.index()]
+    pub fn engagement_totals(&self, post: PostId) -> [u32; EngagementKind::COUNT] {
+        self.counts.row(post.index())
     }
 
     /// How many engagements of `kind` a post had at or before `now`.
@@ -294,10 +314,12 @@ impl Dataset {
     /// A user's posts created in `(from, to]`, oldest first.
     pub fn posts_by_between(&self, author: UserId, from: i64, to: i64) -> &[u32] {
         let row = self.by_author.row(author.index());
-        let at = &self.posts.created_at;
-        let start = row.partition_point(|&p| at[p as usize] <= from);
-        let end = row.partition_point(|&p| at[p as usize] <= to);
-        &row[start..end]
+        let at = |p: u32| self.posts.meta[p as usize].created_at;
+        // Most rows lie wholly inside a feed's window: check the ends before searching.
+        let (Some(&first), Some(&last)) = (row.first(), row.last()) else { return row };
+        let start = if at(first) > from { 0 } else { row.partition_point(|&p| at(p) <= from) };
+        let end = if at(last) <= to { row.len() } else { row.partition_point(|&p| at(p) <= to) };
+        &row[start..end.max(start)]
     }
 
     /// A user's engagements in time order (ties in input order).
@@ -343,8 +365,10 @@ impl Dataset {
     /// A post's popularity: likes + reposts + replies + quotes + shares.
     pub fn popularity(&self, post: PostId) -> u64 {
         use EngagementKind::*;
-        let c = &self.counts[post.index()];
-        [Like, Repost, Reply, Quote, Share].iter().map(|k| c[k.index()] as u64).sum()
+        [Like, Repost, Reply, Quote, Share]
+            .iter()
+            .map(|k| self.counts.get(post.index(), k.index()) as u64)
+            .sum()
     }
 
     /// Every post, most popular first (ties by external id), computed once.
@@ -409,25 +433,11 @@ impl Dataset {
     /// Bytes held, by component.
     pub fn memory_usage(&self) -> MemoryUsage {
         let p = &self.posts;
-        let posts = p.ids.memory_usage()
-            + p.author.capacity() * 4
-            + p.created_at.capacity() * 8
-            + p.reply_to.capacity() * 4
-            + p.repost_of.capacity() * 4
-            + p.labels.memory_usage()
-            + p.topics.memory_usage()
-            + p.topic_names.memory_usage()
-            + p.features.columns.iter().map(|c| c.capacity() * 8).sum::<usize>()
-            + self.counts.capacity() * 4 * EngagementKind::COUNT
-            + self.by_author.memory_usage();
-        let e = &self.engagements;
-        let engagements = e.user.capacity() * 4
-            + e.post.capacity() * 4
-            + e.kind.capacity()
-            + e.at.capacity() * 8
-            + e.rating.capacity() * 8
+        let posts = p.memory_usage() + self.counts.memory_usage() + self.by_author.memory_usage();
+        let engagements = self.engagements.memory_usage()
             + self.history.memory_usage()
             + self.proof_history.memory_usage()
+            + self.proof_at.capacity() * 8
             + self.by_post.memory_usage();
         let u = &self.users;
         let users = u.ids.memory_usage()
@@ -436,13 +446,18 @@ impl Dataset {
             + u.attr_values.memory_usage()
             + u.words.memory_usage()
             + u.muted_words.memory_usage()
-            + u.hidden_labels.memory_usage();
+            + u.hidden_labels.memory_usage()
+            + self.labels.memory_usage();
+        let derived = self.page_rank.get().map_or(0, |r| r.capacity() * 8)
+            + self.by_engagement.get().map_or(0, |r| r.capacity() * 4);
         MemoryUsage {
             users,
             graph: self.graph.memory_usage(),
             posts,
+            post_features: p.features.memory_usage(),
             post_text: p.text.capacity() + p.text_ends.capacity() * 8,
             engagements,
+            derived,
         }
     }
 }
@@ -470,17 +485,29 @@ pub struct Engagement {
     pub rating: Option<f64>,
 }
 
-/// Bytes held by a [`Dataset`], by component.
+/// Bytes held by a [`Dataset`], by component (heap allocations, by capacity).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct MemoryUsage {
-    /// User ids, attributes, muted words, hidden labels.
+    /// User ids, attributes, muted words, hidden labels, the label vocabulary.
     pub users: usize,
     /// Follow graph (both directions), mutes, blocks.
     pub graph: usize,
-    /// Post columns, features and engagement counters, excluding text.
+    /// Per-post data excluding text: ids, author, time, links, labels, topics, the
+    /// per-author index, engagement counters and caller-supplied features.
     pub posts: usize,
+    /// The part of `posts` held by caller-supplied feature columns.
+    pub post_features: usize,
     /// Post text.
     pub post_text: usize,
-    /// Engagement columns and per-user history index.
+    /// Engagement columns and the per-user and per-post engagement indexes.
     pub engagements: usize,
+    /// Indexes computed on first use (page rank, posts by engagement).
+    pub derived: usize,
+}
+
+impl MemoryUsage {
+    /// All bytes held (`post_features` is part of `posts`).
+    pub fn total(&self) -> usize {
+        self.users + self.graph + self.posts + self.post_text + self.engagements + self.derived
+    }
 }

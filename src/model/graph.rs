@@ -25,12 +25,16 @@ fn csr_from_edges(users: usize, edges: &mut [(u32, u32)]) -> FollowGraph {
     while graph.node_count() < users {
         graph.add_node(());
     }
-    graph
+    // `from_sorted_edges` pushes edge by edge, leaving up to half of the edge array as
+    // spare capacity; a clone allocates exactly what it holds.
+    graph.clone()
 }
 
 fn ragged_from_edges(users: usize, edges: &mut [(u32, u32)]) -> Ragged<u32> {
     edges.sort_unstable();
-    Ragged::from_sorted_pairs(users, edges.iter().copied())
+    let mut rows = Ragged::from_sorted_pairs(users, edges.iter().copied());
+    rows.shrink_to_fit();
+    rows
 }
 
 impl SocialGraph {
@@ -112,7 +116,7 @@ impl SocialGraph {
 
     /// True when `a` blocks `b` or `b` blocks `a`.
     pub fn is_blocked_either_way(&self, a: u32, b: u32) -> bool {
-        self.blocks(a).binary_search(&b).is_ok() || self.blocks(b).binary_search(&a).is_ok()
+        self.blocks(a).binary_search(&b).is_ok() || self.blocked_by(a).binary_search(&b).is_ok()
     }
 
     /// Number of edges of a kind.
@@ -126,7 +130,8 @@ impl SocialGraph {
 
     /// Bytes held by the follow graphs and the mute/block rows.
     pub fn memory_usage(&self) -> usize {
-        let csr = |g: &FollowGraph| g.edge_count() * 4 + (g.node_count() + 1) * 8;
+        // A CSR graph holds a `u32` per edge and a `usize` row start per node (plus one).
+        let csr = |g: &FollowGraph| g.edge_count() * 4 + (g.node_count() + 1) * std::mem::size_of::<usize>();
         csr(&self.follows)
             + csr(&self.followers)
             + self.mutes.memory_usage()

@@ -5,14 +5,20 @@ use std::hash::BuildHasher;
 
 /// Maps strings to dense `u32` ids in insertion order and back.
 ///
-/// All strings live in one buffer; the lookup table holds only the `u32` ids, so an
-/// interned id costs its bytes plus about 9 bytes.
+/// All strings live in one buffer. While strings are being added, lookups go through a
+/// hash table of `u32` ids (about 9 bytes per string); [`Interner::freeze`] replaces it
+/// with the ids sorted by string (4 bytes per string, lookups by binary search), which is
+/// what a built [`Dataset`](crate::Dataset) keeps. Interning into a frozen interner
+/// rebuilds the hash table first.
 #[derive(Clone, Default)]
 pub struct Interner {
     bytes: String,
     ends: Vec<u32>,
     table: HashTable<u32>,
     hasher: DefaultHashBuilder,
+    /// When frozen: every id, sorted by its string (and `table` is empty).
+    sorted: Vec<u32>,
+    frozen: bool,
 }
 
 impl std::fmt::Debug for Interner {
@@ -47,12 +53,51 @@ impl Interner {
 
     /// The dense id of `s`, if interned.
     pub fn lookup(&self, s: &str) -> Option<u32> {
+        if self.frozen {
+            return self.sorted.binary_search_by(|&id| self.get(id).cmp(s)).ok().map(|i| self.sorted[i]);
+        }
         let hash = self.hasher.hash_one(s);
         self.table.find(hash, |&id| self.get(id) == s).copied()
     }
 
+    /// Trades the hash table for the ids sorted by string (4 bytes per string instead of
+    /// about 9; lookups by binary search) and releases spare capacity. For interners that
+    /// are done growing; [`Interner::intern`] undoes it.
+    pub fn freeze(&mut self) {
+        if self.frozen {
+            return;
+        }
+        self.table = HashTable::new();
+        let mut sorted: Vec<u32> = (0..self.ends.len() as u32).collect();
+        sorted.sort_unstable_by(|&a, &b| self.get(a).cmp(self.get(b)));
+        self.sorted = sorted;
+        self.frozen = true;
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
+    /// Rebuilds the hash table of a frozen interner, to intern more strings.
+    fn thaw(&mut self) {
+        self.frozen = false;
+        self.sorted = Vec::new();
+        let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
+        let hash_of = |id: u32| {
+            let i = id as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+            hasher.hash_one(&bytes[start..ends[i] as usize])
+        };
+        let mut table = HashTable::with_capacity(ends.len());
+        for id in 0..ends.len() as u32 {
+            table.insert_unique(hash_of(id), id, |&other| hash_of(other));
+        }
+        self.table = table;
+    }
+
     /// Interns `s`, returning its id and whether it was new.
     pub fn intern(&mut self, s: &str) -> (u32, bool) {
+        if self.frozen {
+            self.thaw();
+        }
         let hash = self.hasher.hash_one(s);
         if let Some(&id) = self.table.find(hash, |&id| self.get(id) == s) {
             return (id, false);
@@ -75,9 +120,13 @@ impl Interner {
         (0..self.ends.len() as u32).map(move |i| self.get(i))
     }
 
-    /// Bytes held (string buffer, offsets, lookup table).
+    /// Bytes held (string buffer, offsets, lookup table or sorted ids).
     pub fn memory_usage(&self) -> usize {
-        self.bytes.capacity() + self.ends.capacity() * 4 + self.table.capacity() * 5
+        // A hash table of `u32` ids holds one control byte per bucket besides each id;
+        // buckets are a power of two at least 8/7 of the capacity.
+        let buckets =
+            if self.table.capacity() == 0 { 0 } else { (self.table.capacity() * 8 / 7).next_power_of_two() };
+        self.bytes.capacity() + self.ends.capacity() * 4 + buckets * 5 + self.sorted.capacity() * 4
     }
 }
 
@@ -122,6 +171,22 @@ impl<T: Copy> Ragged<T> {
         self.values.len()
     }
 
+    /// Every value, row after row.
+    pub fn values(&self) -> &[T] {
+        &self.values
+    }
+
+    /// Where row `i` lies in [`Ragged::values`] (for columns kept alongside).
+    pub fn row_range(&self, i: usize) -> std::ops::Range<usize> {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        start..self.ends[i] as usize
+    }
+
+    /// The same rows with every value mapped.
+    pub fn map_values<U>(self, f: impl FnMut(T) -> U) -> Ragged<U> {
+        Ragged { ends: self.ends, values: self.values.into_iter().map(f).collect() }
+    }
+
     /// Builds rows from `(row, value)` pairs sorted by row; `rows` is the row count.
     pub fn from_sorted_pairs(rows: usize, pairs: impl IntoIterator<Item = (u32, T)>) -> Self {
         let mut out = Ragged { ends: Vec::with_capacity(rows), values: Vec::new() };
@@ -140,6 +205,12 @@ impl<T: Copy> Ragged<T> {
     /// Bytes held.
     pub fn memory_usage(&self) -> usize {
         self.ends.capacity() * 4 + self.values.capacity() * std::mem::size_of::<T>()
+    }
+
+    /// Releases spare capacity (rows grow by doubling while they are pushed).
+    pub fn shrink_to_fit(&mut self) {
+        self.ends.shrink_to_fit();
+        self.values.shrink_to_fit();
     }
 }
 
@@ -184,5 +255,34 @@ impl Ragged<u32> {
             start = end as usize;
         }
         Ragged { ends, values }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frozen_lookups_match_and_interning_thaws() {
+        let mut i = Interner::default();
+        for s in ["p10", "p2", "", "p1", "zeta", "alpha"] {
+            i.intern(s);
+        }
+        let before: Vec<Option<u32>> =
+            ["p1", "p2", "p10", "alpha", "", "nope"].iter().map(|s| i.lookup(s)).collect();
+        let bytes_before = i.memory_usage();
+        i.freeze();
+        let after: Vec<Option<u32>> =
+            ["p1", "p2", "p10", "alpha", "", "nope"].iter().map(|s| i.lookup(s)).collect();
+        assert_eq!(before, after);
+        assert_eq!(before[5], None);
+        assert!(i.memory_usage() <= bytes_before);
+        assert_eq!(i.intern("p2"), (1, false));
+        assert_eq!(i.intern("new"), (6, true));
+        assert_eq!(i.lookup("new"), Some(6));
+        assert_eq!(i.lookup("zeta"), Some(4));
+        i.freeze();
+        assert_eq!(i.lookup("new"), Some(6));
+        assert_eq!(i.iter().collect::<Vec<_>>(), ["p10", "p2", "", "p1", "zeta", "alpha", "new"]);
     }
 }

@@ -9,6 +9,7 @@ mod kinds;
 mod records;
 
 pub use builder::{DatasetBuilder, IngestReport};
+pub(crate) use columns::FeatureColumn;
 pub use dataset::{Dataset, Engagement, MemoryUsage};
 pub use graph::{FollowGraph, SocialGraph};
 pub use interner::{Interner, Ragged};

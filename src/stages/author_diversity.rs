@@ -69,13 +69,17 @@ fn ordinal(n: u32) -> String {
 
 impl Rescorer for AuthorDiversity {
     fn rescore(&self, input: &ViewerInput<'_>, ordered: &[PostId], out: &mut [(f64, u32)]) {
-        let mut by_author: Vec<(u32, u32)> =
-            ordered.iter().enumerate().map(|(i, &p)| (input.ds.author(p).0, i as u32)).collect();
+        // `author << 32 | position`, sorted: each author's posts together, in list order.
+        let mut by_author: Vec<u64> = ordered
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| u64::from(input.ds.author(p).0) << 32 | i as u64)
+            .collect();
         by_author.sort_unstable();
         let mut k = 0;
         for j in 0..by_author.len() {
-            k = if j > 0 && by_author[j - 1].0 == by_author[j].0 { k + 1 } else { 0 };
-            out[by_author[j].1 as usize] = (self.multiplier(k), k);
+            k = if j > 0 && by_author[j - 1] >> 32 == by_author[j] >> 32 { k + 1 } else { 0 };
+            out[(by_author[j] & u64::from(u32::MAX)) as usize] = (self.multiplier(k), k);
         }
     }
 

@@ -18,17 +18,19 @@ pub struct Sourced {
 pub const AFFINITY_HALF_LIFE_HOURS: f64 = 168.0;
 
 /// Per-viewer state shared by the stages of one feed. Parts a pipeline does not read are
-/// left empty. Dense per-post and per-user arrays are reused from feed to feed (only the
-/// entries a feed touched are reset), so a thread allocates them once per dataset.
+/// left empty. Buffers are reused from feed to feed, so a thread allocates them once.
 #[derive(Debug, Default, Clone)]
 pub struct ViewerState {
-    /// Per post, distinct followees who liked/reposted/replied/quoted it in the window
-    /// (dense; zero outside `proof_posts`).
-    proof_count: Vec<u32>,
-    /// Per post, 1 + index of the last followee counted (to count each followee once).
-    proof_stamp: Vec<u32>,
-    /// Posts with social proof, in first-touch order.
-    proof_posts: Vec<u32>,
+    /// `(post, distinct followees who liked/reposted/replied/quoted it in the window)`,
+    /// sorted by post.
+    proof: Vec<(u32, u32)>,
+    /// For each entry of `proof`, the first three of those followees by dense id
+    /// (`u32::MAX` pads).
+    proof_accounts: Vec<[u32; 3]>,
+    /// The social-proof window in hours, once counted.
+    proof_hours: Option<f64>,
+    /// Scratch: `post << shift | followee` for every counted engagement.
+    proof_pairs: Vec<u64>,
     /// Bit set of the accounts the viewer follows (valid when `following_ready`).
     following: Vec<u64>,
     following_marked: Vec<u32>,
@@ -69,14 +71,32 @@ impl ViewerState {
         self.following_ready.then(|| self.following[user.index() / 64] >> (user.0 % 64) & 1 == 1)
     }
 
-    /// Posts with social proof and their followee counts (in no particular order).
+    /// Posts with social proof and their followee counts, by dense post id.
     pub fn social_proof_posts(&self) -> impl Iterator<Item = (PostId, u32)> + '_ {
-        self.proof_posts.iter().map(|&p| (PostId(p), self.proof_count[p as usize]))
+        self.proof.iter().map(|&(p, n)| (PostId(p), n))
     }
 
     /// Number of followees who engaged with `post` in the social-proof window.
     pub fn social_proof(&self, post: PostId) -> u32 {
-        self.proof_count.get(post.index()).copied().unwrap_or(0)
+        match self.proof.binary_search_by_key(&post.0, |&(p, _)| p) {
+            Ok(i) => self.proof[i].1,
+            Err(_) => 0,
+        }
+    }
+
+    /// The first (up to) three followees, by dense id, counted in
+    /// [`ViewerState::social_proof`] of `post`, with the window they were counted in (hours);
+    /// `None` when social proof was not counted for this feed.
+    pub fn social_proof_accounts(&self, post: PostId) -> Option<(f64, &[u32])> {
+        let hours = self.proof_hours?;
+        let accounts: &[u32] = match self.proof.binary_search_by_key(&post.0, |&(p, _)| p) {
+            Ok(i) => {
+                let row = &self.proof_accounts[i];
+                &row[..row.iter().position(|&u| u == u32::MAX).unwrap_or(3)]
+            }
+            Err(_) => &[],
+        };
+        Some((hours, accounts))
     }
 
     /// True when the viewer had an impression of `post` at or before `now`.
@@ -126,44 +146,65 @@ impl ViewerState {
 
     /// Counts followee social proof: distinct followees (not blocked either way) who
     /// liked, reposted, replied to or quoted a post in `(now - window_hours, now]`.
+    ///
+    /// Every such engagement becomes a `post << shift | followee` key; sorting the keys
+    /// groups them by post with followees in id order, so one pass counts distinct
+    /// followees per post. No per-post array: the work is proportional to the followees'
+    /// engagements, whatever the size of the world.
     pub fn compute_social_proof(&mut self, ds: &Dataset, viewer: UserId, now: i64, window_hours: f64) {
-        let posts = ds.post_count();
-        if self.proof_count.len() != posts {
-            self.proof_count = vec![0; posts];
-            self.proof_stamp = vec![0; posts];
-        } else {
-            for &p in &self.proof_posts {
-                self.proof_count[p as usize] = 0;
-                self.proof_stamp[p as usize] = 0;
-            }
-        }
-        self.proof_posts.clear();
+        self.proof.clear();
+        self.proof_accounts.clear();
+        self.proof_pairs.clear();
+        self.proof_hours = Some(window_hours);
         let from = now - (window_hours * 3600.0) as i64;
-        for (i, &f) in ds.graph().followees(viewer.0).iter().enumerate() {
-            if ds.graph().is_blocked_either_way(viewer.0, f) {
+        let graph = ds.graph();
+        let (blocks, blocked_by) = (graph.blocks(viewer.0), graph.blocked_by(viewer.0));
+        let shift = u64::BITS - (ds.user_count() as u64).leading_zeros();
+        for &f in graph.followees(viewer.0) {
+            if blocks.binary_search(&f).is_ok() || blocked_by.binary_search(&f).is_ok() {
                 continue;
             }
-            let stamp = i as u32 + 1;
-            for &e in window(&ds.proof_history, &ds.engagements.at, UserId(f), from, now) {
-                let p = ds.engagements.post[e as usize] as usize;
-                if self.proof_stamp[p] != stamp {
-                    self.proof_stamp[p] = stamp;
-                    if self.proof_count[p] == 0 {
-                        self.proof_posts.push(p as u32);
+            let range = ds.proof_history.row_range(f as usize);
+            let at = &ds.proof_at[range.clone()];
+            let posts = &ds.proof_history.values()[range];
+            let (start, end) = time_window(at, from, now);
+            self.proof_pairs.extend(posts[start..end].iter().map(|&p| u64::from(p) << shift | u64::from(f)));
+        }
+        self.proof_pairs.sort_unstable();
+        let mask = (1u64 << shift) - 1;
+        let mut last = u64::MAX;
+        for &key in &self.proof_pairs {
+            if key == last {
+                continue; // the same followee again
+            }
+            let (post, followee) = ((key >> shift) as u32, (key & mask) as u32);
+            match self.proof.last_mut() {
+                Some((p, n)) if *p == post => {
+                    if (*n as usize) < 3 {
+                        self.proof_accounts.last_mut().expect("parallel to proof")[*n as usize] = followee;
                     }
-                    self.proof_count[p] += 1;
+                    *n += 1;
+                }
+                _ => {
+                    self.proof.push((post, 1));
+                    self.proof_accounts.push([followee, u32::MAX, u32::MAX]);
                 }
             }
+            last = key;
         }
     }
 
     /// Collects the posts the viewer had an impression of, at or before `now`.
     pub fn compute_seen(&mut self, ds: &Dataset, viewer: UserId, now: i64) {
         self.seen.clear();
+        let e = &ds.engagements;
         self.seen.extend(
-            ds.history(viewer)
-                .filter(|e| e.at <= now && e.kind == EngagementKind::Impression)
-                .map(|e| e.post.0),
+            ds.history
+                .row(viewer.index())
+                .iter()
+                .map(|&i| i as usize)
+                .filter(|&i| e.at[i] <= now && e.kind[i] == EngagementKind::Impression)
+                .map(|i| e.post[i]),
         );
         self.seen.sort_unstable();
         self.seen.dedup();
@@ -205,6 +246,15 @@ impl ViewerState {
 fn is_positive(kind: EngagementKind) -> bool {
     use EngagementKind::*;
     matches!(kind, Like | Repost | Reply | Quote | Share | Click | ProfileClick)
+}
+
+/// The range of a sorted time column with `from < at <= to` (most rows lie wholly inside
+/// a feed's window: the ends are checked before searching).
+fn time_window(at: &[i64], from: i64, to: i64) -> (usize, usize) {
+    let (Some(&first), Some(&last)) = (at.first(), at.last()) else { return (0, 0) };
+    let start = if first > from { 0 } else { at.partition_point(|&t| t <= from) };
+    let end = if last <= to { at.len() } else { at.partition_point(|&t| t <= to) };
+    (start, end.max(start))
 }
 
 /// The part of a user's time-sorted engagement row with `from < at <= to`.

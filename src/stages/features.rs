@@ -1,6 +1,6 @@
 //! Feature hydration: named columns of an `ndarray` matrix, one row per candidate.
 
-use crate::model::{EngagementKind, PostId};
+use crate::model::{EngagementKind, FeatureColumn, PostId};
 use crate::stages::ViewerInput;
 use ndarray::{Array2, ArrayView1};
 
@@ -28,13 +28,15 @@ pub const STANDARD_FEATURES: [&str; 14] = [
 pub struct FeatureMatrix {
     names: Vec<String>,
     data: Array2<f64>,
+    /// Row-major like `data`: true where a caller-supplied feature is absent (read as 0).
+    missing: Vec<bool>,
 }
 
 impl FeatureMatrix {
     /// An empty matrix with the given column names.
     pub fn with_columns(names: Vec<String>) -> Self {
         let n = names.len();
-        FeatureMatrix { names, data: Array2::zeros((0, n)) }
+        FeatureMatrix { names, data: Array2::zeros((0, n)), missing: Vec::new() }
     }
 
     /// Column names, in order.
@@ -68,6 +70,13 @@ impl FeatureMatrix {
         &self.data
     }
 
+    /// True when column `name` is a caller-supplied feature that the post of `row` does
+    /// not carry (its value reads 0). Standard features are never missing.
+    pub fn is_missing(&self, row: usize, name: &str) -> bool {
+        let j = self.index(name).unwrap_or_else(|| panic!("feature `{name}` was not hydrated"));
+        self.missing[row * self.names.len() + j]
+    }
+
     /// Computes every column for `posts`, column by column. Reuses the allocation.
     pub fn hydrate(&mut self, input: &ViewerInput<'_>, posts: &[PostId]) {
         let n = posts.len();
@@ -78,6 +87,8 @@ impl FeatureMatrix {
             buffer.resize(n * cols, 0.0);
             self.data = Array2::from_shape_vec((n, cols), buffer).expect("shape matches buffer");
         }
+        self.missing.clear();
+        self.missing.resize(n * cols, false);
         let ds = input.ds;
         let full_counts = input.now >= ds.latest_timestamp();
         for (j, name) in self.names.iter().enumerate() {
@@ -107,17 +118,31 @@ impl FeatureMatrix {
                     let ranks = ds.author_page_rank();
                     Box::new(move |p| ranks[ds.author(p).index()])
                 }
-                other => match ds.feature_column(other) {
-                    Some(values) => Box::new(move |p| {
-                        let v = values[p.index()];
+                other => {
+                    // Caller-supplied: NaN (absent) reads 0 and is marked missing.
+                    let missing = &mut self.missing;
+                    let mut put = |i: usize, slot: &mut f64, v: f64| {
                         if v.is_nan() {
-                            0.0
+                            *slot = 0.0;
+                            missing[i * cols + j] = true;
                         } else {
-                            v
+                            *slot = v;
                         }
-                    }),
-                    None => Box::new(|_| 0.0),
-                },
+                    };
+                    let cells = column.iter_mut().zip(posts).enumerate();
+                    match ds.feature_storage(other) {
+                        Some(FeatureColumn::Narrow { values, width, slot: at }) => {
+                            cells.for_each(|(i, (slot, &p))| {
+                                put(i, slot, f64::from(values[p.index() * width + at]))
+                            })
+                        }
+                        Some(FeatureColumn::Wide { values, width, slot: at }) => {
+                            cells.for_each(|(i, (slot, &p))| put(i, slot, values[p.index() * width + at]))
+                        }
+                        None => cells.for_each(|(i, (slot, _))| put(i, slot, f64::NAN)),
+                    }
+                    continue;
+                }
             };
             for (slot, &p) in column.iter_mut().zip(posts) {
                 *slot = value(p);

@@ -17,14 +17,14 @@
 
 use crate::error::Result;
 use crate::model::PostId;
-use crate::stages::weighted_sum::sig;
+use crate::stages::weighted_sum::{push_sig, sig};
 use crate::stages::{
     Combine, ExplainMode, FeatureContribution, FeatureMatrix, Input, Scorer, Stage, StageNote, ViewerInput,
-    STANDARD_FEATURES,
 };
 use crate::Error;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
 /// Added to non-negative sums and scaling squeezed negative ones (home-mixer's `Epsilon`).
 pub const EPSILON: f64 = 0.001;
@@ -66,6 +66,16 @@ pub struct HeavyRanker {
     positive: f64,
     /// `N`: the magnitude of the sum of the negative weights.
     negative: f64,
+    /// The weights, `N` and `P + N` as sentences print them (formatted once).
+    shown: Shown,
+}
+
+/// Numbers of a [`HeavyRanker`]'s sentences that do not depend on the post.
+#[derive(Debug, Clone)]
+struct Shown {
+    weights: Vec<String>,
+    negative: String,
+    total: String,
 }
 
 impl HeavyRanker {
@@ -88,7 +98,12 @@ impl HeavyRanker {
         }
         let positive = params.weights.values().filter(|&&w| w > 0.0).sum::<f64>();
         let negative = params.weights.values().filter(|&&w| w < 0.0).sum::<f64>().abs();
-        Ok(HeavyRanker { params, positive, negative })
+        let shown = Shown {
+            weights: params.weights.values().map(|&w| sig(w)).collect(),
+            negative: sig(negative),
+            total: sig(positive + negative),
+        };
+        Ok(HeavyRanker { params, positive, negative, shown })
     }
 
     /// The final score from the weighted sum `S`.
@@ -147,26 +162,26 @@ impl Scorer for HeavyRanker {
 
     fn explain(
         &self,
-        input: &ViewerInput<'_>,
-        post: PostId,
+        _input: &ViewerInput<'_>,
+        _post: PostId,
         features: &FeatureMatrix,
         row: usize,
         value: f64,
         mode: ExplainMode,
     ) -> StageNote {
         let mut s = 0.0;
-        let mut terms: Vec<(f64, &str, f64, f64)> = Vec::new();
+        // (contribution, feature, index of the weight, prediction)
+        let mut terms: Vec<(f64, &str, usize, f64)> = Vec::new();
         let mut missing: Vec<&str> = Vec::new();
         let mut details = Vec::new();
-        for (feature, &w) in &self.params.weights {
+        for (i, (feature, &w)) in self.params.weights.iter().enumerate() {
             let p = features.get(row, feature);
             s += w * p;
-            let absent =
-                !STANDARD_FEATURES.contains(&feature.as_str()) && input.ds.feature(post, feature).is_none();
+            let absent = features.is_missing(row, feature);
             if absent {
                 missing.push(feature);
             } else if w * p != 0.0 {
-                terms.push((w * p, feature, w, p));
+                terms.push((w * p, feature, i, p));
             }
             if mode == ExplainMode::Full {
                 details.push(FeatureContribution {
@@ -180,34 +195,56 @@ impl Scorer for HeavyRanker {
         }
         // The largest contributions first (ties by name: deterministic).
         terms.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then(a.1.cmp(b.1)));
-        let shown: Vec<String> =
-            terms.iter().take(3).map(|&(_, f, w, p)| format!("{} × {f} ({})", sig(w), sig(p))).collect();
-        let mut why = if shown.is_empty() {
-            format!("no engagement predicted (S = {})", sig(s))
+        let mut why = String::with_capacity(160);
+        if terms.is_empty() {
+            why.push_str("no engagement predicted (S = ");
+            push_sig(&mut why, s);
+            why.push(')');
         } else {
-            let more =
-                if terms.len() > 3 { format!(" + {} smaller", terms.len() - 3) } else { String::new() };
-            format!("predicted engagement {}{more} = {}", shown.join(" + "), sig(s))
-        };
+            why.push_str("predicted engagement ");
+            for (k, &(_, f, i, p)) in terms.iter().take(3).enumerate() {
+                if k > 0 {
+                    why.push_str(" + ");
+                }
+                why.push_str(&self.shown.weights[i]);
+                why.push_str(" × ");
+                why.push_str(f);
+                why.push_str(" (");
+                push_sig(&mut why, p);
+                why.push(')');
+            }
+            if terms.len() > 3 {
+                let _ = write!(why, " + {} smaller", terms.len() - 3);
+            }
+            why.push_str(" = ");
+            push_sig(&mut why, s);
+        }
         let total = self.positive + self.negative;
         if total == 0.0 {
-            why.push_str(&format!(": all weights are 0, so the score is {}", sig(value)));
+            why.push_str(": all weights are 0, so the score is ");
+            push_sig(&mut why, value);
         } else if s < 0.0 {
-            why.push_str(&format!(
-                ": negative feedback outweighs engagement, so the score is squeezed into [0, 0.001): \
-                 ({} + {}) / {} × 0.001 = {}",
-                sig(s),
-                sig(self.negative),
-                sig(total),
-                sig(value)
-            ));
+            why.push_str(
+                ": negative feedback outweighs engagement, so the score is squeezed into [0, 0.001): (",
+            );
+            push_sig(&mut why, s);
+            let _ = write!(why, " + {}) / {} × 0.001 = ", self.shown.negative, self.shown.total);
+            push_sig(&mut why, value);
         } else {
-            why.push_str(&format!(", plus 0.001: {}", sig(value)));
+            why.push_str(", plus 0.001: ");
+            push_sig(&mut why, value);
         }
         if missing.len() == self.params.weights.len() && !missing.is_empty() {
             why.push_str("; no predictions supplied for this post (all counted as 0)");
         } else if !missing.is_empty() {
-            why.push_str(&format!("; no prediction supplied for {} (counted as 0)", missing.join(", ")));
+            why.push_str("; no prediction supplied for ");
+            for (k, m) in missing.iter().enumerate() {
+                if k > 0 {
+                    why.push_str(", ");
+                }
+                why.push_str(m);
+            }
+            why.push_str(" (counted as 0)");
         }
         StageNote { why, details }
     }

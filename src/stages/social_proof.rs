@@ -98,8 +98,14 @@ impl Source for SocialProof {
     }
 
     fn why(&self, input: &ViewerInput<'_>, sourced: &Sourced) -> String {
-        let names: Vec<String> =
-            self.proof_accounts(input, sourced.post, 3).into_iter().map(|u| input.handle(u)).collect();
+        // The engine counted social proof for this feed and kept the first three followees
+        // of each post; when it counted over this stage's window they are the answer.
+        let names: Vec<String> = match input.state.social_proof_accounts(sourced.post) {
+            Some((hours, accounts)) if hours == self.params.max_age_hours => {
+                accounts.iter().map(|&u| input.handle(UserId(u))).collect()
+            }
+            _ => self.proof_accounts(input, sourced.post, 3).into_iter().map(|u| input.handle(u)).collect(),
+        };
         let n = sourced.proof;
         let accounts = if n == 1 { "account" } else { "accounts" };
         format!(
@@ -127,5 +133,41 @@ impl Source for SocialProof {
             hours(self.params.max_age_hours),
             self.params.min_proof
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stages::ViewerState;
+    use crate::synth::{generate, SynthConfig};
+
+    #[test]
+    fn counted_proof_matches_a_scan_of_followee_histories() {
+        let config = SynthConfig { mean_follows: 30.0, block_share: 0.3, ..SynthConfig::with_users(400) };
+        let ds = generate(&config).unwrap();
+        let now = ds.latest_timestamp();
+        for hours in [48.0, 6.0] {
+            let stage = SocialProof::new(SocialProofParams { min_proof: 1, max_age_hours: hours }).unwrap();
+            let mut state = ViewerState::default();
+            let mut checked = 0;
+            for v in 0..ds.user_count() as u32 {
+                let viewer = UserId(v);
+                state.compute_following(&ds, viewer);
+                state.compute_social_proof(&ds, viewer, now, hours);
+                let input = ViewerInput { ds: &ds, viewer, now, state: &state };
+                for (post, n) in state.social_proof_posts() {
+                    let scanned: Vec<u32> =
+                        stage.proof_accounts(&input, post, usize::MAX).into_iter().map(|u| u.0).collect();
+                    assert_eq!(scanned.len() as u32, n, "viewer {v}, post {}", post.0);
+                    assert_eq!(state.social_proof(post), n);
+                    let (counted_hours, named) = state.social_proof_accounts(post).unwrap();
+                    assert_eq!(counted_hours, hours);
+                    assert_eq!(named, &scanned[..scanned.len().min(3)]);
+                    checked += 1;
+                }
+            }
+            assert!(checked > 1000, "{checked}");
+        }
     }
 }

@@ -11,7 +11,6 @@ use crate::error::Result;
 use crate::model::PostId;
 use crate::stages::{
     Combine, ExplainMode, FeatureContribution, FeatureMatrix, Input, Scorer, Stage, StageNote, ViewerInput,
-    STANDARD_FEATURES,
 };
 use crate::Error;
 use serde::{Deserialize, Serialize};
@@ -140,8 +139,8 @@ impl Scorer for WeightedSum {
 
     fn explain(
         &self,
-        input: &ViewerInput<'_>,
-        post: PostId,
+        _input: &ViewerInput<'_>,
+        _post: PostId,
         features: &FeatureMatrix,
         row: usize,
         value: f64,
@@ -157,8 +156,7 @@ impl Scorer for WeightedSum {
         for wf in &self.params.weights {
             let x = features.get(row, &wf.feature);
             let contribution = wf.weight * wf.transform.apply(x);
-            let absent = !STANDARD_FEATURES.contains(&wf.feature.as_str())
-                && input.ds.feature(post, &wf.feature).is_none();
+            let absent = features.is_missing(row, &wf.feature);
             if absent && !missing.contains(&wf.feature.as_str()) {
                 missing.push(&wf.feature);
             }
@@ -194,19 +192,61 @@ impl Scorer for WeightedSum {
 
 /// A number with about 4 significant digits, for sentences (`12`, `0.05956`, `1.5e-5`).
 pub(crate) fn sig(x: f64) -> String {
+    let mut out = String::new();
+    push_sig(&mut out, x);
+    out
+}
+
+/// Appends [`sig`]`(x)` to `out` (formatted on the stack: no allocation of its own).
+pub(crate) fn push_sig(out: &mut String, x: f64) {
+    use std::fmt::Write;
+    let mut buf = StackText::default();
     let a = x.abs();
     if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
+        let _ = write!(buf, "{x}");
+        out.push_str(buf.as_str());
+        return;
     }
     if !(1e-4..1e7).contains(&a) {
-        return format!("{x:.3e}");
+        let _ = write!(buf, "{x:.3e}");
+        out.push_str(buf.as_str());
+        return;
     }
     let decimals = (3 - a.log10().floor() as i32).max(0) as usize;
-    let s = format!("{x:.decimals$}");
+    let _ = write!(buf, "{x:.decimals$}");
+    let s = buf.as_str();
     if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+        out.push_str(s.trim_end_matches('0').trim_end_matches('.'));
     } else {
-        s
+        out.push_str(s);
+    }
+}
+
+/// A short text written on the stack (numbers for sentences); longer writes fail.
+struct StackText {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> Self {
+        StackText { bytes: [0; 64], len: 0 }
+    }
+}
+
+impl StackText {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).expect("only whole strs are written")
+    }
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 

@@ -26,6 +26,8 @@
 //!    `p_retweet`, `p_report`, `p_negative_feedback_v2`, `p_good_click`,
 //!    `p_good_profile_click`, `p_reply_engaged_by_author`) are noisy estimates of each
 //!    post's simulated probabilities; the latent truth is stored as `latent_*` features.
+//!    Every feature value is rounded to single precision, as the float32 outputs of a
+//!    real prediction model are, so a dataset stores each in 4 bytes.
 //!
 //! The output is identical for a given configuration on every machine and thread count:
 //! work is split into fixed-size chunks, each with its own seeded stream, and results

@@ -366,8 +366,10 @@ pub(crate) fn records(
                     None => rec.topics.push(t.to_string()),
                 }
             }
+            // Features are single precision, as a model's float32 outputs are (so a
+            // dataset stores them in 4 bytes each).
             for (name, value) in PREDICTIONS.iter().zip(predicted) {
-                *rec.features.get_mut(*name).expect("inserted above") = value;
+                *rec.features.get_mut(*name).expect("inserted above") = single(value);
             }
             if cfg.latent_features {
                 let latent = [
@@ -376,13 +378,19 @@ pub(crate) fn records(
                     ("latent_bridging", if p.bridging { 1.0 } else { 0.0 }),
                 ];
                 for (name, value) in latent {
-                    *rec.features.get_mut(name).expect("inserted above") = value;
+                    *rec.features.get_mut(name).expect("inserted above") = single(value);
                 }
             }
             sink(&rec)?;
         }
     }
     Ok(())
+}
+
+/// `x` rounded to the nearest single-precision value.
+#[inline]
+fn single(x: f64) -> f64 {
+    f64::from(x as f32)
 }
 
 /// Label bits a viewer who hides `hidden` must not be shown.

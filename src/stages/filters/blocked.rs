@@ -17,11 +17,16 @@ impl Blocked {
 
     fn find(input: &ViewerInput<'_>, post: PostId) -> Option<(UserId, DecidedBy)> {
         let graph = input.ds.graph();
+        // Both lists are the viewer's own rows (`blocked_by` is the reverse of `blocks`).
+        let (blocks, blocked_by) = (graph.blocks(input.viewer.0), graph.blocked_by(input.viewer.0));
+        if blocks.is_empty() && blocked_by.is_empty() {
+            return None;
+        }
         post_and_original(input.ds, post).find_map(|p| {
             let author = input.ds.author(p);
-            if graph.blocks(input.viewer.0).binary_search(&author.0).is_ok() {
+            if blocks.binary_search(&author.0).is_ok() {
                 Some((author, DecidedBy::Viewer))
-            } else if graph.blocks(author.0).binary_search(&input.viewer.0).is_ok() {
+            } else if blocked_by.binary_search(&author.0).is_ok() {
                 Some((author, DecidedBy::Author))
             } else {
                 None

@@ -14,22 +14,45 @@ pub struct MutedWords {
 }
 
 fn same_word(a: &str, lower: &str) -> bool {
+    if a.is_ascii() && lower.is_ascii() {
+        // Lower-casing an ASCII word is ASCII lower-casing.
+        return a.len() == lower.len()
+            && a.bytes().zip(lower.bytes()).all(|(x, y)| x.to_ascii_lowercase() == y);
+    }
     a.chars().flat_map(char::to_lowercase).eq(lower.chars())
 }
 
-/// The first muted phrase (lower-cased words) found in `text`.
+/// Phrases of up to this many words are matched with a window on the stack.
+const STACK_WORDS: usize = 8;
+
+/// The first muted phrase (lower-cased words) found in `text`: after each word of the
+/// text, the phrases are tried in order against the words that end there.
 pub(crate) fn find_phrase<'p>(text: &str, phrases: &'p [Vec<String>]) -> Option<&'p [String]> {
-    if phrases.is_empty() {
-        return None;
+    let longest = phrases.iter().map(Vec::len).max()?;
+    if longest > STACK_WORDS {
+        return find_long_phrase(text, phrases, longest);
     }
-    let mut tokens = words(text);
-    let mut window: Vec<&str> = Vec::new();
-    let longest = phrases.iter().map(Vec::len).max().unwrap_or(0);
-    loop {
-        let next = tokens.next();
-        if let Some(t) = next {
-            window.push(t);
+    // The last `STACK_WORDS` words, in a ring: word `seen - 1` is the latest.
+    let mut ring = [""; STACK_WORDS];
+    let mut seen = 0usize;
+    for token in words(text) {
+        ring[seen % STACK_WORDS] = token;
+        seen += 1;
+        for phrase in phrases {
+            let n = phrase.len();
+            if n <= seen && (0..n).all(|k| same_word(ring[(seen - n + k) % STACK_WORDS], &phrase[k])) {
+                return Some(phrase);
+            }
         }
+    }
+    None
+}
+
+/// [`find_phrase`] for phrases longer than the stack window.
+fn find_long_phrase<'p>(text: &str, phrases: &'p [Vec<String>], longest: usize) -> Option<&'p [String]> {
+    let mut window: Vec<&str> = Vec::new();
+    for token in words(text) {
+        window.push(token);
         for phrase in phrases {
             if window.len() >= phrase.len() {
                 let tail = &window[window.len() - phrase.len()..];
@@ -38,11 +61,11 @@ pub(crate) fn find_phrase<'p>(text: &str, phrases: &'p [Vec<String>]) -> Option<
                 }
             }
         }
-        next?;
         if window.len() > longest {
             window.remove(0);
         }
     }
+    None
 }
 
 impl MutedWords {
@@ -89,5 +112,20 @@ mod tests {
         assert!(find_phrase("new things in york", &p).is_none());
         assert!(find_phrase("", &p).is_none());
         assert!(find_phrase("Ärger über CAT", &phrases(&["ärger"])).is_some());
+        assert!(find_phrase("x KELVIN y", &phrases(&["kelvin"])).is_some());
+    }
+
+    #[test]
+    fn phrases_are_found_where_they_end_first_and_in_order() {
+        let p = phrases(&["b c", "c"]);
+        assert_eq!(find_phrase("a b c", &p), Some(&p[0][..]));
+        assert_eq!(find_phrase("c b c", &p), Some(&p[1][..]));
+        let long = phrases(&["a b c d e f g h i j", "z"]);
+        assert_eq!(find_phrase("x a b c d e f g h i j z", &long), Some(&long[0][..]));
+        assert_eq!(find_phrase("a b c d e f g h i z", &long), Some(&long[1][..]));
+        let eight = phrases(&["a b c d e f g h"]);
+        assert!(find_phrase("q a b c d e f g h", &eight).is_some());
+        assert!(find_phrase("a b c d e f g", &eight).is_none());
+        assert!(find_phrase("anything", &[]).is_none());
     }
 }

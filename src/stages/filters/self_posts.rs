@@ -1,10 +1,10 @@
-//! `self_posts` filter: the viewer's own posts are not in their feed.
+//! `self_posts` filter: the viewer's own posts (and reposts of them) are not in their feed.
 
 use crate::model::PostId;
-use crate::stages::filters::{stage_basics, NoParams};
+use crate::stages::filters::{post_and_original, stage_basics, NoParams};
 use crate::stages::{DecidedBy, Filter, Input, ViewerInput};
 
-/// Removes posts the viewer wrote. Decided by the algorithm.
+/// Removes posts the viewer wrote, and reposts of them. Decided by the algorithm.
 #[derive(Debug, Clone, Default)]
 pub struct SelfPosts {
     params: NoParams,
@@ -19,9 +19,15 @@ stage_basics!(SelfPosts, SelfPosts::ID, [Input::PostMetadata]);
 
 impl Filter for SelfPosts {
     fn check(&self, input: &ViewerInput<'_>, post: PostId) -> Option<DecidedBy> {
-        (input.ds.author(post) == input.viewer).then_some(DecidedBy::Algorithm)
+        post_and_original(input.ds, post)
+            .any(|p| input.ds.author(p) == input.viewer)
+            .then_some(DecidedBy::Algorithm)
     }
-    fn reason(&self, _: &ViewerInput<'_>, _: PostId) -> String {
-        "it is your own post".to_string()
+    fn reason(&self, input: &ViewerInput<'_>, post: PostId) -> String {
+        if input.ds.author(post) == input.viewer {
+            "it is your own post".to_string()
+        } else {
+            "it is a repost of your own post".to_string()
+        }
     }
 }
