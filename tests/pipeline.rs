@@ -274,3 +274,56 @@ fn explicit_now_hides_the_future() {
         assert!(feed.items.iter().all(|i| ds.created_at(i.post) <= now));
     }
 }
+
+#[test]
+fn dedupe_keeps_a_repost_when_the_newer_one_was_filtered_out() {
+    use glassfeed::{DatasetBuilder, PostRecord, UserRecord};
+    let mut b = DatasetBuilder::new();
+    for id in ["v", "a", "b", "c"] {
+        b.add_user(&UserRecord { id: id.into(), ..Default::default() }).unwrap();
+    }
+    b.add_edge("v", "a", EdgeKind::Follow).unwrap();
+    b.add_edge("v", "b", EdgeKind::Follow).unwrap();
+    b.add_edge("v", "a", EdgeKind::Mute).unwrap();
+    let post = |id: &str, author: &str, at: i64, repost_of: Option<&str>| PostRecord {
+        id: id.into(),
+        author: author.into(),
+        created_at: at,
+        repost_of: repost_of.map(str::to_string),
+        ..Default::default()
+    };
+    b.add_post(&post("o", "c", 100, None)).unwrap();
+    b.add_post(&post("r_old", "b", 200, Some("o"))).unwrap();
+    b.add_post(&post("r_new", "a", 300, Some("o"))).unwrap();
+    let ds = b.build().unwrap();
+    let p = Pipeline::preset("engagement").unwrap();
+    let v = ds.user_id("v").unwrap();
+    let feed = p.rank(&ds, v, &RankOptions::explained(ExplainMode::Summary)).unwrap();
+    let story = |id: &str| feed.explanations.iter().find(|e| e.post == id).unwrap().outcome.clone();
+    assert!(matches!(story("r_new"), Outcome::Filtered { stage, .. } if stage == "muted"));
+    assert_eq!(story("r_old"), Outcome::Selected);
+}
+
+#[test]
+fn muted_words_match_across_unicode_case() {
+    use glassfeed::{DatasetBuilder, PostRecord, UserRecord};
+    let mut b = DatasetBuilder::new();
+    b.add_user(&UserRecord { id: "v".into(), muted_words: vec!["ΟΔΟΣ".into()], ..Default::default() })
+        .unwrap();
+    b.add_user(&UserRecord { id: "a".into(), ..Default::default() }).unwrap();
+    b.add_edge("v", "a", EdgeKind::Follow).unwrap();
+    b.add_post(&PostRecord {
+        id: "p".into(),
+        author: "a".into(),
+        created_at: 5,
+        text: Some("ΟΔΟΣ".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let ds = b.build().unwrap();
+    let feed = Pipeline::preset("chronological")
+        .unwrap()
+        .rank(&ds, ds.user_id("v").unwrap(), &RankOptions::default())
+        .unwrap();
+    assert!(feed.items.is_empty(), "a muted word must hide the post whatever its case");
+}

@@ -23,7 +23,9 @@ pub(crate) struct Plan {
     pub seen: bool,
     pub muted_words: bool,
     pub affinity: bool,
-    pub candidates: bool,
+    /// Index of the first `dedupe_reposts` filter, which sees the candidates the filters
+    /// before it kept.
+    pub dedupe_at: Option<usize>,
 }
 
 impl Plan {
@@ -52,7 +54,7 @@ impl Plan {
         }
         plan.seen = filters.iter().any(|f| f.id() == "seen");
         plan.muted_words = filters.iter().any(|f| f.id() == "muted_words");
-        plan.candidates = filters.iter().any(|f| f.id() == "dedupe_reposts");
+        plan.dedupe_at = filters.iter().position(|f| f.id() == "dedupe_reposts");
         plan
     }
 }
@@ -105,6 +107,25 @@ fn descending_f64(x: f64) -> u64 {
 /// A key whose unsigned order is the descending order of `t`.
 fn descending_i64(t: i64) -> u64 {
     !((t as u64) ^ (1 << 63))
+}
+
+/// Runs filters `range` on the candidates not yet removed; the first filter that removes a
+/// candidate records the removal.
+fn apply_filters(
+    pipeline: &Pipeline,
+    input: &ViewerInput<'_>,
+    sourced: &[Sourced],
+    removed: &mut [Option<(u16, DecidedBy)>],
+    range: std::ops::Range<usize>,
+) {
+    for (c, removal) in sourced.iter().zip(removed.iter_mut()) {
+        if removal.is_none() {
+            *removal = pipeline.filters[range.clone()]
+                .iter()
+                .zip(range.clone())
+                .find_map(|(f, fi)| f.check(input, c.post).map(|by| (fi as u16, by)));
+        }
+    }
 }
 
 /// Per-thread buffers, reused from feed to feed.
@@ -172,9 +193,6 @@ impl Scratch {
         // A post proposed by several sources keeps the first source in spec order.
         self.sourced.sort_unstable_by_key(|c| u64::from(c.post.0) << 16 | u64::from(c.source));
         self.sourced.dedup_by_key(|c| c.post);
-        if pipeline.plan.candidates {
-            self.state.compute_candidates(ds, self.sourced.iter().map(|c| c.post));
-        }
     }
 
     /// Ranks one feed. `now` and `k` are already checked.
@@ -189,25 +207,32 @@ impl Scratch {
     ) -> Result<Feed> {
         self.prepare_state(pipeline, ds, viewer, now);
         self.collect(pipeline, ds, viewer, now);
-        let input = ViewerInput { ds, viewer, now, state: &self.state };
-
-        // Filters: the first filter that removes a candidate records the removal.
+        // Filters, in spec order. `dedupe_reposts` sees the candidates the filters before
+        // it kept, so it never keeps a repost that an earlier filter removed.
         self.removed.clear();
+        self.removed.resize(self.sourced.len(), None);
+        let split = pipeline.plan.dedupe_at.unwrap_or(pipeline.filters.len());
+        {
+            let input = ViewerInput { ds, viewer, now, state: &self.state };
+            apply_filters(pipeline, &input, &self.sourced, &mut self.removed, 0..split);
+        }
+        if pipeline.plan.dedupe_at.is_some() {
+            let alive =
+                self.sourced.iter().zip(&self.removed).filter(|(_, r)| r.is_none()).map(|(c, _)| c.post);
+            self.state.compute_candidates(ds, alive);
+        }
+        let input = ViewerInput { ds, viewer, now, state: &self.state };
+        apply_filters(pipeline, &input, &self.sourced, &mut self.removed, split..pipeline.filters.len());
+        let input = ViewerInput { ds, viewer, now, state: &self.state };
         self.survivors.clear();
         self.posts.clear();
         self.created.clear();
         for (j, c) in self.sourced.iter().enumerate() {
-            let removal = pipeline
-                .filters
-                .iter()
-                .enumerate()
-                .find_map(|(fi, f)| f.check(&input, c.post).map(|by| (fi as u16, by)));
-            if removal.is_none() {
+            if self.removed[j].is_none() {
                 self.survivors.push(j as u32);
                 self.posts.push(c.post);
                 self.created.push(ds.created_at(c.post));
             }
-            self.removed.push(removal);
         }
 
         // Hydrate and score column-wise.

@@ -72,7 +72,7 @@ impl BridgingPosts {
         else {
             return Vec::new();
         };
-        let from = input.now - (self.params.max_age_hours * 3600.0) as i64;
+        let from = crate::stages::window_start(input.now, self.params.max_age_hours);
         let negative_quota = (self.params.n as f64 * sides[0].0).round() as usize;
         let mut picked: Vec<(PostId, f64)> = Vec::with_capacity(self.params.n);
         for ((_, ranking), quota) in sides.iter().zip([negative_quota, self.params.n - negative_quota]) {

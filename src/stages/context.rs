@@ -156,7 +156,7 @@ impl ViewerState {
         self.proof_accounts.clear();
         self.proof_pairs.clear();
         self.proof_hours = Some(window_hours);
-        let from = now - (window_hours * 3600.0) as i64;
+        let from = crate::stages::window_start(now, window_hours);
         let graph = ds.graph();
         let (blocks, blocked_by) = (graph.blocks(viewer.0), graph.blocked_by(viewer.0));
         let shift = u64::BITS - (ds.user_count() as u64).leading_zeros();
@@ -214,7 +214,11 @@ impl ViewerState {
     pub fn compute_muted_phrases(&mut self, ds: &Dataset, viewer: UserId) {
         self.muted_phrases = ds
             .muted_words(viewer)
-            .map(|w| words(w).map(|t| t.to_lowercase()).collect::<Vec<_>>())
+            .map(|w| {
+                words(w)
+                    .map(|t| t.chars().flat_map(char::to_lowercase).collect::<String>())
+                    .collect::<Vec<_>>()
+            })
             .filter(|p| !p.is_empty())
             .collect();
     }
@@ -226,7 +230,7 @@ impl ViewerState {
             .history(viewer)
             .filter(|e| e.at <= now && is_positive(e.kind))
             .map(|e| {
-                let age_hours = (now - e.at) as f64 / 3600.0;
+                let age_hours = now.saturating_sub(e.at) as f64 / 3600.0;
                 (ds.author(e.post).0, 0.5f64.powf(age_hours / AFFINITY_HALF_LIFE_HOURS))
             })
             .collect();
@@ -296,7 +300,7 @@ pub struct ViewerInput<'a> {
 impl ViewerInput<'_> {
     /// Age of a post in hours at `now`.
     pub fn age_hours(&self, post: PostId) -> f64 {
-        (self.now - self.ds.created_at(post)) as f64 / 3600.0
+        self.now.saturating_sub(self.ds.created_at(post)) as f64 / 3600.0
     }
 
     /// True when the viewer follows the post's author.

@@ -45,7 +45,7 @@ impl InNetwork {
     }
 
     fn from(&self, now: i64) -> i64 {
-        now - (self.params.max_age_hours * 3600.0) as i64
+        crate::stages::window_start(now, self.params.max_age_hours)
     }
 }
 

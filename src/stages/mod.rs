@@ -203,6 +203,11 @@ pub trait Selector: Stage {
     fn select(&self, ordered: &[PostId], in_network: &[bool], k: usize, selected: &mut Vec<usize>);
 }
 
+/// The start of a window of `hours` ending at `now` (saturating, so no `now` overflows).
+pub(crate) fn window_start(now: i64, hours: f64) -> i64 {
+    now.saturating_sub((hours * 3600.0) as i64)
+}
+
 /// Formats a number of hours for sentences.
 pub(crate) fn hours(h: f64) -> String {
     if h < 1.0 {

@@ -54,7 +54,7 @@ impl Popular {
     /// The top posts in the window, best first, with their engagement totals.
     fn top<'a>(&self, input: &ViewerInput<'a>) -> impl Iterator<Item = (PostId, u64)> + 'a {
         let ds = input.ds;
-        let from = input.now - (self.params.max_age_hours * 3600.0) as i64;
+        let from = crate::stages::window_start(input.now, self.params.max_age_hours);
         let now = input.now;
         ds.posts_by_engagement()
             .iter()

@@ -54,7 +54,7 @@ impl SocialProof {
     /// Up to `limit` followees (in id order) who engaged with `post` in the window, never
     /// an account blocked in either direction.
     pub fn proof_accounts(&self, input: &ViewerInput<'_>, post: PostId, limit: usize) -> Vec<UserId> {
-        let from = input.now - (self.params.max_age_hours * 3600.0) as i64;
+        let from = crate::stages::window_start(input.now, self.params.max_age_hours);
         let graph = input.ds.graph();
         graph
             .followees(input.viewer.0)
