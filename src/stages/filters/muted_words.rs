@@ -30,7 +30,7 @@ const STACK_WORDS: usize = 8;
 pub(crate) fn find_phrase<'p>(text: &str, phrases: &'p [Vec<String>]) -> Option<&'p [String]> {
     let longest = phrases.iter().map(Vec::len).max()?;
     if longest > STACK_WORDS {
-        return find_long_phrase(text, phrases, longest);
+        return find_long_phrase(text, phrases);
     }
     // The last `STACK_WORDS` words, in a ring: word `seen - 1` is the latest.
     let mut ring = [""; STACK_WORDS];
@@ -48,21 +48,16 @@ pub(crate) fn find_phrase<'p>(text: &str, phrases: &'p [Vec<String>]) -> Option<
     None
 }
 
-/// [`find_phrase`] for phrases longer than the stack window.
-fn find_long_phrase<'p>(text: &str, phrases: &'p [Vec<String>], longest: usize) -> Option<&'p [String]> {
-    let mut window: Vec<&str> = Vec::new();
-    for token in words(text) {
-        window.push(token);
+/// [`find_phrase`] for phrases longer than the stack window: the words before each
+/// position are read again from the text (quadratic, but such phrases are rare and this
+/// allocates nothing).
+fn find_long_phrase<'p>(text: &str, phrases: &'p [Vec<String>]) -> Option<&'p [String]> {
+    for (seen, _) in words(text).enumerate().map(|(i, w)| (i + 1, w)) {
         for phrase in phrases {
-            if window.len() >= phrase.len() {
-                let tail = &window[window.len() - phrase.len()..];
-                if tail.iter().zip(phrase).all(|(w, p)| same_word(w, p)) {
-                    return Some(phrase);
-                }
+            let n = phrase.len();
+            if n <= seen && words(text).skip(seen - n).take(n).zip(phrase).all(|(w, p)| same_word(w, p)) {
+                return Some(phrase);
             }
-        }
-        if window.len() > longest {
-            window.remove(0);
         }
     }
     None
