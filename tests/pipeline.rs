@@ -327,3 +327,20 @@ fn muted_words_match_across_unicode_case() {
         .unwrap();
     assert!(feed.items.is_empty(), "a muted word must hide the post whatever its case");
 }
+
+#[test]
+fn a_large_feed_is_the_same_with_one_or_two_threads() {
+    // Viewers following ~1,000 accounts get more than 4,096 candidates, so the engine
+    // filters their feeds in parallel over candidates.
+    let config = SynthConfig { users: 1_500, seed: 4, mean_follows: 1_000.0, ..SynthConfig::default() };
+    let ds = synth::generate(&config).unwrap();
+    let p = Pipeline::preset("engagement").unwrap();
+    let viewers: Vec<UserId> = (0..40).map(UserId).collect();
+    let one = rank_with_threads(&p, &ds, &viewers, 1);
+    let two = rank_with_threads(&p, &ds, &viewers, 2);
+    assert!(one.iter().any(|f| f.sourced >= 4096), "{:?}", one.iter().map(|f| f.sourced).max());
+    for feed in &one {
+        check_feed(&ds, feed);
+    }
+    assert_eq!(one, two);
+}

@@ -109,6 +109,10 @@ fn descending_i64(t: i64) -> u64 {
     !((t as u64) ^ (1 << 63))
 }
 
+/// Feeds with at least this many candidates are filtered in parallel (the engine's
+/// choice; each candidate's outcome is computed independently, so the result is the same).
+pub(crate) const PARALLEL_CANDIDATES: usize = 4096;
+
 /// Runs filters `range` on the candidates not yet removed; the first filter that removes a
 /// candidate records the removal.
 fn apply_filters(
@@ -118,14 +122,21 @@ fn apply_filters(
     removed: &mut [Option<(u16, DecidedBy)>],
     range: std::ops::Range<usize>,
 ) {
-    for (c, removal) in sourced.iter().zip(removed.iter_mut()) {
+    let one = |c: &Sourced, removal: &mut Option<(u16, DecidedBy)>| {
         if removal.is_none() {
             *removal = pipeline.filters[range.clone()]
                 .iter()
                 .zip(range.clone())
                 .find_map(|(f, fi)| f.check(input, c.post).map(|by| (fi as u16, by)));
         }
+    };
+    #[cfg(feature = "parallel")]
+    if sourced.len() >= PARALLEL_CANDIDATES {
+        use rayon::prelude::*;
+        sourced.par_iter().zip(removed.par_iter_mut()).with_min_len(1024).for_each(|(c, r)| one(c, r));
+        return;
     }
+    sourced.iter().zip(removed.iter_mut()).for_each(|(c, r)| one(c, r));
 }
 
 /// Per-thread buffers, reused from feed to feed.
