@@ -56,15 +56,21 @@ impl AuthorDiversity {
 
 stage_basics!(AuthorDiversity, AuthorDiversity::ID, [Input::PostMetadata]);
 
-fn ordinal(n: u32) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
+/// `1st`, `2nd`, `3rd`, `4th`, … `11th`, … `21st`.
+struct Ordinal(u32);
+
+impl std::fmt::Display for Ordinal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0;
+        let suffix = match (n % 10, n % 100) {
+            (_, 11..=13) => "th",
+            (1, _) => "st",
+            (2, _) => "nd",
+            (3, _) => "rd",
+            _ => "th",
+        };
+        write!(f, "{n}{suffix}")
+    }
 }
 
 impl Rescorer for AuthorDiversity {
@@ -84,11 +90,11 @@ impl Rescorer for AuthorDiversity {
     }
 
     fn why(&self, input: &ViewerInput<'_>, post: PostId, multiplier: f64, note: u32) -> String {
-        let author = input.handle(input.ds.author(post));
+        let author = input.ds.user_name(input.ds.author(post));
         if note == 0 {
-            format!("first post by {author} in this feed (×1)")
+            format!("first post by @{author} in this feed (×1)")
         } else {
-            format!("{} post by {author} in this feed (×{multiplier})", ordinal(note + 1))
+            format!("{} post by @{author} in this feed (×{multiplier})", Ordinal(note + 1))
         }
     }
 }
@@ -102,8 +108,9 @@ mod tests {
         let d = AuthorDiversity::new(AuthorDiversityParams::default()).unwrap();
         let m: Vec<f64> = (0..4).map(|k| d.multiplier(k)).collect();
         assert_eq!(m, vec![1.0, 0.625, 0.4375, 0.34375]);
-        assert_eq!(ordinal(2), "2nd");
-        assert_eq!(ordinal(12), "12th");
+        assert_eq!(Ordinal(2).to_string(), "2nd");
+        assert_eq!(Ordinal(12).to_string(), "12th");
+        assert_eq!(Ordinal(21).to_string(), "21st");
     }
 
     #[test]

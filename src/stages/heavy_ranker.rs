@@ -171,9 +171,10 @@ impl Scorer for HeavyRanker {
     ) -> StageNote {
         let mut s = 0.0;
         // (contribution, feature, index of the weight, prediction)
-        let mut terms: Vec<(f64, &str, usize, f64)> = Vec::new();
+        let weights = self.params.weights.len();
+        let mut terms: Vec<(f64, &str, usize, f64)> = Vec::with_capacity(weights);
         let mut missing: Vec<&str> = Vec::new();
-        let mut details = Vec::new();
+        let mut details = Vec::with_capacity(if mode == ExplainMode::Full { weights } else { 0 });
         for (i, (feature, &w)) in self.params.weights.iter().enumerate() {
             let p = features.get(row, feature);
             s += w * p;
@@ -194,7 +195,7 @@ impl Scorer for HeavyRanker {
             }
         }
         // The largest contributions first (ties by name: deterministic).
-        terms.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then(a.1.cmp(b.1)));
+        terms.sort_unstable_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then(a.1.cmp(b.1)));
         let mut why = String::with_capacity(160);
         if terms.is_empty() {
             why.push_str("no engagement predicted (S = ");

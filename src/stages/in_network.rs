@@ -72,11 +72,11 @@ impl Source for InNetwork {
     }
 
     fn why(&self, input: &ViewerInput<'_>, sourced: &Sourced) -> String {
-        let author = input.handle(input.ds.author(sourced.post));
+        let author = input.ds.user_name(input.ds.author(sourced.post));
         if input.ds.repost_of(sourced.post).is_some() {
-            format!("reposted by {author}, whom you follow")
+            format!("reposted by @{author}, whom you follow")
         } else {
-            format!("posted by {author}, whom you follow")
+            format!("posted by @{author}, whom you follow")
         }
     }
 

@@ -7,7 +7,7 @@
 
 use crate::error::Result;
 use crate::model::PostId;
-use crate::stages::weighted_sum::sig;
+use crate::stages::weighted_sum::push_sig;
 use crate::stages::{
     Combine, ExplainMode, FeatureContribution, FeatureMatrix, Input, Scorer, Stage, StageNote, ViewerInput,
 };
@@ -89,14 +89,14 @@ impl Scorer for OutOfNetwork {
         mode: ExplainMode,
     ) -> StageNote {
         let n = features.get(row, "in_network");
-        let author = input.handle(input.ds.author(post));
+        let author = input.ds.user_name(input.ds.author(post));
         let why = if n == 0.0 {
-            format!(
-                "you do not follow {author}: posts from outside your network are scaled by {}",
-                sig(value)
-            )
+            let mut why =
+                format!("you do not follow @{author}: posts from outside your network are scaled by ");
+            push_sig(&mut why, value);
+            why
         } else {
-            format!("you follow {author}: no out-of-network discount")
+            format!("you follow @{author}: no out-of-network discount")
         };
         let details = if mode == ExplainMode::Full {
             vec![FeatureContribution {
