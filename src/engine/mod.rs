@@ -6,6 +6,7 @@
 
 mod compare;
 mod explain;
+mod order;
 mod run;
 
 pub use compare::{Comparison, StageDelta};
@@ -106,7 +107,7 @@ impl Pipeline {
     /// ```
     pub fn rank(&self, ds: &Dataset, viewer: UserId, options: &RankOptions) -> Result<Feed> {
         let (now, k) = self.check(ds, viewer, options)?;
-        Scratch::default().run(self, ds, viewer, now, k, options.explain)
+        Scratch::with(|scratch| scratch.run(self, ds, viewer, now, k, options.explain))
     }
 
     /// Ranks many viewers' feeds, in parallel over viewers when the `parallel` feature is
@@ -117,18 +118,17 @@ impl Pipeline {
             checked.push(self.check_viewer(ds, v, options)?);
         }
         self.prepare(ds)?;
-        let job = |scratch: &mut Scratch, (&viewer, &(now, k)): (&UserId, &(i64, usize))| {
-            scratch.run(self, ds, viewer, now, k, options.explain)
+        let job = |(&viewer, &(now, k)): (&UserId, &(i64, usize))| {
+            Scratch::with(|scratch| scratch.run(self, ds, viewer, now, k, options.explain))
         };
         #[cfg(feature = "parallel")]
         {
             use rayon::prelude::*;
-            viewers.par_iter().zip(checked.par_iter()).map_init(Scratch::default, job).collect()
+            viewers.par_iter().zip(checked.par_iter()).map(job).collect()
         }
         #[cfg(not(feature = "parallel"))]
         {
-            let mut scratch = Scratch::default();
-            viewers.iter().zip(checked.iter()).map(|pair| job(&mut scratch, pair)).collect()
+            viewers.iter().zip(checked.iter()).map(job).collect()
         }
     }
 
@@ -146,12 +146,13 @@ impl Pipeline {
         }
         let mode = if options.explain == ExplainMode::Off { ExplainMode::Summary } else { options.explain };
         let (now, k) = self.check(ds, viewer, options)?;
-        let mut scratch = Scratch::default();
-        let feed = scratch.run(self, ds, viewer, now, k, mode)?;
-        let name = ds.post_name(post);
-        if let Some(e) = feed.explanations.into_iter().find(|e| e.post == name) {
-            return Ok(e);
-        }
-        Ok(scratch.not_sourced(self, ds, viewer, now, post))
+        Scratch::with(|scratch| {
+            let feed = scratch.run(self, ds, viewer, now, k, mode)?;
+            let name = ds.post_name(post);
+            if let Some(e) = feed.explanations.into_iter().find(|e| e.post == name) {
+                return Ok(e);
+            }
+            Ok(scratch.not_sourced(self, ds, viewer, now, post))
+        })
     }
 }

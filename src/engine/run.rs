@@ -2,6 +2,7 @@
 //! buffers so that the hot path allocates per feed, never per candidate.
 
 use crate::engine::explain::{Explanation, Outcome, SourceNote, StageValue};
+use crate::engine::order::{sort, sort_top};
 use crate::engine::{Feed, FeedItem};
 use crate::error::{ErrorKind, Result};
 use crate::model::{Dataset, PostId, UserId};
@@ -11,7 +12,6 @@ use crate::stages::{
     Combine, DecidedBy, ExplainMode, FeatureMatrix, Filter, Input, Scorer, Source, Sourced, ViewerInput,
     ViewerState,
 };
-use std::cmp::Ordering;
 
 /// What a pipeline needs computed per viewer, worked out once per pipeline.
 #[derive(Debug, Clone, Default)]
@@ -59,56 +59,6 @@ impl Plan {
     }
 }
 
-/// Sorts survivor rows: score descending, then `created_at` descending, then external post
-/// id ascending (byte order).
-///
-/// Rows are sorted by integer keys that order as the score and the time do; rows that tie
-/// on both (rare) are then put in external-id order, so the result is the order the rule
-/// defines, computed without reading the dataset per comparison.
-fn sort(
-    order: &mut [u32],
-    keys: &mut Vec<(u64, u64, u32)>,
-    scores: &[f64],
-    created: &[i64],
-    posts: &[PostId],
-    ds: &Dataset,
-) {
-    keys.clear();
-    keys.extend(
-        order.iter().map(|&r| (descending_f64(scores[r as usize]), descending_i64(created[r as usize]), r)),
-    );
-    keys.sort_unstable();
-    let mut i = 0;
-    while i < keys.len() {
-        let tied = keys[i..].iter().take_while(|k| k.0 == keys[i].0 && k.1 == keys[i].1).count();
-        if tied > 1 {
-            keys[i..i + tied].sort_unstable_by(|a, b| {
-                let (a, b) = (posts[a.2 as usize], posts[b.2 as usize]);
-                match ds.post_name(a).cmp(ds.post_name(b)) {
-                    Ordering::Equal => a.cmp(&b),
-                    other => other,
-                }
-            });
-        }
-        i += tied;
-    }
-    for (slot, key) in order.iter_mut().zip(keys.iter()) {
-        *slot = key.2;
-    }
-}
-
-/// A key whose unsigned order is the descending [`f64::total_cmp`] order.
-fn descending_f64(x: f64) -> u64 {
-    let bits = x.to_bits() as i64;
-    let total = bits ^ ((((bits >> 63) as u64) >> 1) as i64); // as `total_cmp` orders, signed
-    !((total as u64) ^ (1 << 63))
-}
-
-/// A key whose unsigned order is the descending order of `t`.
-fn descending_i64(t: i64) -> u64 {
-    !((t as u64) ^ (1 << 63))
-}
-
 /// Feeds with at least this many candidates are filtered in parallel (the engine's
 /// choice; each candidate's outcome is computed independently, so the result is the same).
 pub(crate) const PARALLEL_CANDIDATES: usize = 4096;
@@ -145,6 +95,8 @@ pub(crate) struct Scratch {
     state: ViewerState,
     sourced: Vec<Sourced>,
     collected: Vec<Sourced>,
+    /// `post << 64 | source << 32 | proof` of each sourced candidate (see [`Scratch::collect`]).
+    sourced_keys: Vec<u128>,
     /// Per sourced candidate: `None` = kept, else (filter index, decided by).
     removed: Vec<Option<(u16, DecidedBy)>>,
     /// Sourced index of each survivor.
@@ -159,23 +111,41 @@ pub(crate) struct Scratch {
     /// Survivor rows in ranked order.
     order: Vec<u32>,
     /// Sort keys of `order` (see [`sort`]).
-    sort_keys: Vec<(u64, u64, u32)>,
+    sort_keys: Vec<u128>,
     ordered_posts: Vec<PostId>,
     /// Rescorer outputs, rescorer-major, indexed by survivor row.
     rescores: Vec<(f64, u32)>,
     rescore_out: Vec<(f64, u32)>,
     in_network: Vec<bool>,
     selected: Vec<usize>,
+    /// Scores after rescoring the top of the list (see [`Scratch::select_from_top`]).
+    final_scores: Vec<f64>,
 }
 
 fn non_finite(stage: &str, ds: &Dataset, post: PostId, value: f64) -> crate::Error {
     ErrorKind::NonFinite { stage: stage.to_string(), post: ds.post_name(post).to_string(), value }.into()
 }
 
+thread_local! {
+    /// Each thread's buffers for single-feed calls ([`Scratch::with`]).
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 impl Scratch {
+    /// Runs `f` with this thread's reusable buffers (fresh ones if they are in use, as
+    /// when a stage ranks another feed while one is being ranked), so that ranking one feed
+    /// after another allocates only what a larger feed needs.
+    pub(crate) fn with<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => f(&mut scratch),
+            Err(_) => f(&mut Scratch::default()),
+        })
+    }
+
     fn prepare_state(&mut self, pipeline: &Pipeline, ds: &Dataset, viewer: UserId, now: i64) {
         let plan = &pipeline.plan;
         let state = &mut self.state;
+        state.clear();
         state.compute_following(ds, viewer);
         if let Some(h) = plan.social_proof_hours {
             state.compute_social_proof(ds, viewer, now, h);
@@ -201,9 +171,22 @@ impl Scratch {
                 self.sourced.extend(self.collected.iter().map(|c| Sourced { source: i as u16, ..*c }));
             }
         }
-        // A post proposed by several sources keeps the first source in spec order.
-        self.sourced.sort_unstable_by_key(|c| u64::from(c.post.0) << 16 | u64::from(c.source));
-        self.sourced.dedup_by_key(|c| c.post);
+        // A post proposed by several sources keeps the first source in spec order: sort by
+        // `post, source` (packed with the proof count into one integer), keep the first.
+        self.sourced_keys.clear();
+        self.sourced_keys.extend(
+            self.sourced
+                .iter()
+                .map(|c| u128::from(c.post.0) << 64 | u128::from(c.source) << 32 | u128::from(c.proof)),
+        );
+        self.sourced_keys.sort_unstable();
+        self.sourced_keys.dedup_by_key(|key| *key >> 64);
+        self.sourced.clear();
+        self.sourced.extend(self.sourced_keys.iter().map(|&key| Sourced {
+            post: PostId((key >> 64) as u32),
+            source: (key >> 32) as u16,
+            proof: key as u32,
+        }));
     }
 
     /// Ranks one feed. `now` and `k` are already checked.
@@ -234,7 +217,22 @@ impl Scratch {
         }
         let input = ViewerInput { ds, viewer, now, state: &self.state };
         apply_filters(pipeline, &input, &self.sourced, &mut self.removed, split..pipeline.filters.len());
-        let input = ViewerInput { ds, viewer, now, state: &self.state };
+        // The viewer's state is complete: lend it out while the rest of the buffers work.
+        let state = std::mem::take(&mut self.state);
+        let feed = self.score_and_select(pipeline, &ViewerInput { ds, viewer, now, state: &state }, k, mode);
+        self.state = state;
+        feed
+    }
+
+    /// Hydrates, scores, ranks and selects the survivors of the filters; explains them.
+    fn score_and_select(
+        &mut self,
+        pipeline: &Pipeline,
+        input: &ViewerInput<'_>,
+        k: usize,
+        mode: ExplainMode,
+    ) -> Result<Feed> {
+        let ds = input.ds;
         self.survivors.clear();
         self.posts.clear();
         self.created.clear();
@@ -251,12 +249,12 @@ impl Scratch {
         if self.features.names() != pipeline.plan.features.as_slice() {
             self.features = FeatureMatrix::with_columns(pipeline.plan.features.clone());
         }
-        self.features.hydrate(&input, &self.posts);
+        self.features.hydrate(input, &self.posts);
         self.values.clear();
         self.values.resize(pipeline.scorers.len() * n, 0.0);
         for (si, scorer) in pipeline.scorers.iter().enumerate() {
             let out = &mut self.values[si * n..(si + 1) * n];
-            scorer.score(&input, &self.posts, &self.features, out);
+            scorer.score(input, &self.posts, &self.features, out);
             if let Some(row) = out.iter().position(|v| !v.is_finite()) {
                 return Err(non_finite(scorer.id(), ds, self.posts[row], out[row]));
             }
@@ -281,36 +279,11 @@ impl Scratch {
             self.scores.push(s);
         }
 
-        // Rank, then rescore list-wise (each rescorer sees the current order).
-        self.order.clear();
-        self.order.extend(0..n as u32);
-        sort(&mut self.order, &mut self.sort_keys, &self.scores, &self.created, &self.posts, ds);
-        self.rescores.clear();
-        self.rescores.resize(pipeline.rescorers.len() * n, (1.0, 0));
-        for (ri, rescorer) in pipeline.rescorers.iter().enumerate() {
-            self.ordered_posts.clear();
-            self.ordered_posts.extend(self.order.iter().map(|&r| self.posts[r as usize]));
-            self.rescore_out.clear();
-            self.rescore_out.resize(n, (1.0, 0));
-            rescorer.rescore(&input, &self.ordered_posts, &mut self.rescore_out);
-            for (pos, &row) in self.order.iter().enumerate() {
-                let (m, note) = self.rescore_out[pos];
-                let row = row as usize;
-                self.scores[row] *= m;
-                if !self.scores[row].is_finite() {
-                    return Err(non_finite(rescorer.id(), ds, self.posts[row], self.scores[row]));
-                }
-                self.rescores[ri * n + row] = (m, note);
-            }
-            sort(&mut self.order, &mut self.sort_keys, &self.scores, &self.created, &self.posts, ds);
+        // Rank, then rescore list-wise (each rescorer sees the current order) and select;
+        // without explanations, from the top of the list when the stages allow it.
+        if !(mode == ExplainMode::Off && self.select_from_top(pipeline, input, k)?) {
+            self.rank_whole_list(pipeline, input, k)?;
         }
-
-        // Select.
-        self.ordered_posts.clear();
-        self.ordered_posts.extend(self.order.iter().map(|&r| self.posts[r as usize]));
-        self.in_network.clear();
-        self.in_network.extend(self.ordered_posts.iter().map(|&p| input.follows_author(p)));
-        pipeline.selector.select(&self.ordered_posts, &self.in_network, k, &mut self.selected);
         let items: Vec<FeedItem> = self
             .selected
             .iter()
@@ -323,24 +296,141 @@ impl Scratch {
             .collect();
         let explanations = match mode {
             ExplainMode::Off => Vec::new(),
-            ExplainMode::Summary => self.explain(pipeline, &input, k, mode, None),
+            ExplainMode::Summary => self.explain(pipeline, input, k, mode, None),
             ExplainMode::Full => {
                 // Every standard and caller-supplied feature, not only those the scorers read.
                 let mut names: Vec<String> = STANDARD_FEATURES.iter().map(|s| s.to_string()).collect();
                 names.extend(ds.feature_names().map(str::to_string));
                 let mut all = FeatureMatrix::with_columns(names);
-                all.hydrate(&input, &self.posts);
-                self.explain(pipeline, &input, k, mode, Some(&all))
+                all.hydrate(input, &self.posts);
+                self.explain(pipeline, input, k, mode, Some(&all))
             }
         };
         Ok(Feed {
-            viewer,
-            now,
+            viewer: input.viewer,
+            now: input.now,
             items,
             sourced: self.sourced.len(),
             filtered: self.sourced.len() - n,
             explanations,
         })
+    }
+
+    /// Sorts every survivor, rescores, sorts again and selects (explanations need the
+    /// whole order).
+    fn rank_whole_list(&mut self, pipeline: &Pipeline, input: &ViewerInput<'_>, k: usize) -> Result<()> {
+        let (ds, n) = (input.ds, self.posts.len());
+        self.order.clear();
+        self.order.extend(0..n as u32);
+        sort(&mut self.order, &mut self.sort_keys, &self.scores, &self.created, &self.posts, ds);
+        self.rescores.clear();
+        self.rescores.resize(pipeline.rescorers.len() * n, (1.0, 0));
+        for (ri, rescorer) in pipeline.rescorers.iter().enumerate() {
+            self.ordered_posts.clear();
+            self.ordered_posts.extend(self.order.iter().map(|&r| self.posts[r as usize]));
+            self.rescore_out.clear();
+            self.rescore_out.resize(n, (1.0, 0));
+            rescorer.rescore(input, &self.ordered_posts, &mut self.rescore_out);
+            for (pos, &row) in self.order.iter().enumerate() {
+                let (m, note) = self.rescore_out[pos];
+                let row = row as usize;
+                self.scores[row] *= m;
+                if !self.scores[row].is_finite() {
+                    return Err(non_finite(rescorer.id(), ds, self.posts[row], self.scores[row]));
+                }
+                self.rescores[ri * n + row] = (m, note);
+            }
+            sort(&mut self.order, &mut self.sort_keys, &self.scores, &self.created, &self.posts, ds);
+        }
+
+        self.ordered_posts.clear();
+        self.ordered_posts.extend(self.order.iter().map(|&r| self.posts[r as usize]));
+        self.in_network.clear();
+        self.in_network.extend(self.ordered_posts.iter().map(|&p| input.follows_author(p)));
+        pipeline.selector.select(&self.ordered_posts, &self.in_network, k, &mut self.selected);
+        Ok(())
+    }
+
+    /// Ranks and selects from the top of the list alone: sorts the rows scoring above the
+    /// `m`-th best, rescores them, and keeps those whose final score beats anything the rows
+    /// below could reach (`best score below × the rescorer's largest multiplier`). When
+    /// the selector fills the feed from those, the feed is the one the whole list gives;
+    /// otherwise `m` doubles. Returns false (nothing decided) when the stages make no such
+    /// promise or the top would be the whole list.
+    fn select_from_top(&mut self, pipeline: &Pipeline, input: &ViewerInput<'_>, k: usize) -> Result<bool> {
+        let rescorer = match pipeline.rescorers.as_slice() {
+            [] => None,
+            [one] => match one.max_multiplier() {
+                Some(bound) => Some((one, bound)),
+                None => return Ok(false),
+            },
+            _ => return Ok(false),
+        };
+        if !pipeline.selector.selects_from_top() {
+            return Ok(false);
+        }
+        let ds = input.ds;
+        let mut m = k.saturating_mul(3).saturating_add(16);
+        loop {
+            let Some(left_out) = sort_top(
+                m,
+                &mut self.order,
+                &mut self.sort_keys,
+                &self.scores,
+                &self.created,
+                &self.posts,
+                ds,
+            ) else {
+                return Ok(false);
+            };
+            self.final_scores.clear();
+            self.final_scores.extend_from_slice(&self.scores);
+            let mut safe = self.order.len();
+            if let Some((rescorer, bound)) = rescorer {
+                let best_below = self.scores[left_out];
+                self.ordered_posts.clear();
+                self.ordered_posts.extend(self.order.iter().map(|&r| self.posts[r as usize]));
+                self.rescore_out.clear();
+                self.rescore_out.resize(self.order.len(), (1.0, 0));
+                rescorer.rescore(input, &self.ordered_posts, &mut self.rescore_out);
+                for (&row, &(multiplier, _)) in self.order.iter().zip(&self.rescore_out) {
+                    let row = row as usize;
+                    self.final_scores[row] *= multiplier;
+                    if !self.final_scores[row].is_finite() {
+                        return Err(non_finite(rescorer.id(), ds, self.posts[row], self.final_scores[row]));
+                    }
+                }
+                sort(
+                    &mut self.order,
+                    &mut self.sort_keys,
+                    &self.final_scores,
+                    &self.created,
+                    &self.posts,
+                    ds,
+                );
+                // Multipliers lie in [0, bound]: a score below reaches at most `best_below ×
+                // bound`, or 0 when negative (rounding is monotone, so this holds in f64).
+                let reachable_below = if best_below >= 0.0 { best_below * bound } else { 0.0 };
+                safe = self
+                    .order
+                    .iter()
+                    .take_while(|&&r| self.final_scores[r as usize] > reachable_below)
+                    .count();
+            }
+            self.ordered_posts.clear();
+            self.ordered_posts.extend(self.order[..safe].iter().map(|&r| self.posts[r as usize]));
+            self.in_network.clear();
+            self.in_network.extend(self.ordered_posts.iter().map(|&p| input.follows_author(p)));
+            pipeline.selector.select(&self.ordered_posts, &self.in_network, k, &mut self.selected);
+            if self.selected.len() == k {
+                self.order.truncate(safe);
+                for &row in &self.order {
+                    self.scores[row as usize] = self.final_scores[row as usize];
+                }
+                return Ok(true);
+            }
+            m = m.saturating_mul(2);
+        }
     }
 
     fn header(pipeline: &Pipeline, input: &ViewerInput<'_>, post: PostId) -> Explanation {
@@ -466,38 +556,5 @@ impl Scratch {
         let mut e = Self::header(pipeline, &input, post);
         e.outcome = Outcome::NotSourced { why: why.join("; ") };
         e
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{descending_f64, descending_i64};
-
-    #[test]
-    fn sort_keys_order_as_the_values_descending() {
-        let xs = [
-            f64::NEG_INFINITY,
-            -1e300,
-            -2.5,
-            -f64::MIN_POSITIVE,
-            -0.0,
-            0.0,
-            5e-324,
-            1.0,
-            1.0 + f64::EPSILON,
-            f64::MAX,
-            f64::INFINITY,
-        ];
-        for a in xs {
-            for b in xs {
-                assert_eq!(descending_f64(a).cmp(&descending_f64(b)), b.total_cmp(&a), "{a} {b}");
-            }
-        }
-        let ts = [i64::MIN, -1, 0, 1, 1_700_000_000, i64::MAX];
-        for a in ts {
-            for b in ts {
-                assert_eq!(descending_i64(a).cmp(&descending_i64(b)), b.cmp(&a));
-            }
-        }
     }
 }

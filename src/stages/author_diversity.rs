@@ -89,6 +89,13 @@ impl Rescorer for AuthorDiversity {
         }
     }
 
+    /// The first post's multiplier, `(1 − floor) + floor`: with `decay` and `floor` in
+    /// [0, 1] every later one is at most that (rounding is monotone), and each depends only
+    /// on the posts above it.
+    fn max_multiplier(&self) -> Option<f64> {
+        Some(self.multiplier(0))
+    }
+
     fn why(&self, input: &ViewerInput<'_>, post: PostId, multiplier: f64, note: u32) -> String {
         let author = input.ds.user_name(input.ds.author(post));
         if note == 0 {

@@ -48,6 +48,20 @@ pub struct ViewerState {
 }
 
 impl ViewerState {
+    /// Forgets every part computed for an earlier feed (keeping the allocations), so that a
+    /// part this pipeline does not compute reads as empty.
+    pub fn clear(&mut self) {
+        self.proof.clear();
+        self.proof_accounts.clear();
+        self.proof_hours = None;
+        self.following_ready = false;
+        self.seen.clear();
+        self.muted_phrases.clear();
+        self.affinity.clear();
+        self.candidates.clear();
+        self.kept_reposts.clear();
+    }
+
     /// Marks the accounts `viewer` follows, for constant-time [`ViewerState::follows`].
     pub fn compute_following(&mut self, ds: &Dataset, viewer: UserId) {
         let words = ds.user_count().div_ceil(64);

@@ -2,7 +2,7 @@
 
 use crate::model::{EngagementKind, FeatureColumn, PostId};
 use crate::stages::ViewerInput;
-use ndarray::{Array2, ArrayView1};
+use ndarray::{Array2, ArrayView1, ShapeBuilder};
 
 /// The features the engine computes for every candidate (DESIGN §3). Any other name is
 /// looked up among the posts' caller-supplied `features` (0 when a post lacks it).
@@ -23,12 +23,13 @@ pub const STANDARD_FEATURES: [&str; 14] = [
     "author_pagerank",
 ];
 
-/// Candidate features: one row per candidate, one named column per feature.
+/// Candidate features: one row per candidate, one named column per feature, stored column
+/// by column (each column is contiguous, as stages read them).
 #[derive(Debug, Clone, Default)]
 pub struct FeatureMatrix {
     names: Vec<String>,
     data: Array2<f64>,
-    /// Row-major like `data`: true where a caller-supplied feature is absent (read as 0).
+    /// Row-major: true where a caller-supplied feature is absent (read as 0).
     missing: Vec<bool>,
 }
 
@@ -85,7 +86,7 @@ impl FeatureMatrix {
             let mut buffer = std::mem::take(&mut self.data).into_raw_vec_and_offset().0;
             buffer.clear();
             buffer.resize(n * cols, 0.0);
-            self.data = Array2::from_shape_vec((n, cols), buffer).expect("shape matches buffer");
+            self.data = Array2::from_shape_vec((n, cols).f(), buffer).expect("shape matches buffer");
         }
         self.missing.clear();
         self.missing.resize(n * cols, false);

@@ -151,8 +151,10 @@ impl Scorer for HeavyRanker {
         // Column by column: each row still accumulates `0 + w_1 p_1 + w_2 p_2 + …` in name order.
         out.fill(0.0);
         for (feature, &w) in &self.params.weights {
-            for (slot, &p) in out.iter_mut().zip(features.column(feature)) {
-                *slot += w * p;
+            let column = features.column(feature);
+            match column.as_slice() {
+                Some(column) => out.iter_mut().zip(column).for_each(|(slot, &p)| *slot += w * p),
+                None => out.iter_mut().zip(column).for_each(|(slot, &p)| *slot += w * p),
             }
         }
         for slot in out.iter_mut() {

@@ -191,6 +191,13 @@ pub trait Rescorer: Stage {
     fn rescore(&self, input: &ViewerInput<'_>, ordered: &[PostId], out: &mut [(f64, u32)]);
     /// The sentence for a multiplier at a position (called only when explaining).
     fn why(&self, input: &ViewerInput<'_>, post: PostId, multiplier: f64, note: u32) -> String;
+    /// An upper bound of every multiplier, for a stage whose multipliers lie in
+    /// `[0, bound]` and depend only on the posts above each position. The engine may then
+    /// rank a feed without explanations from the top of the list alone (the result is the
+    /// same as from the whole list). `None` (the default) promises nothing.
+    fn max_multiplier(&self) -> Option<f64> {
+        None
+    }
 }
 
 /// Chooses the feed from the final order.
@@ -201,6 +208,12 @@ pub trait Selector: Stage {
     /// whether `ordered[i]` comes from an account the viewer follows.
     /// `k` is the number asked for (the caller's override or [`Selector::k`]).
     fn select(&self, ordered: &[PostId], in_network: &[bool], k: usize, selected: &mut Vec<usize>);
+    /// True when selecting from any first part of the order that yields `k` items gives
+    /// the same positions as selecting from the whole order (a greedy walk from the top).
+    /// Lets the engine order only the top of a feed when no explanation is asked for.
+    fn selects_from_top(&self) -> bool {
+        false
+    }
 }
 
 /// The start of a window of `hours` ending at `now` (saturating, so no `now` overflows).

@@ -58,6 +58,10 @@ impl Selector for TopK {
         self.params.k
     }
 
+    fn selects_from_top(&self) -> bool {
+        true // a greedy walk: the items after the k-th selected are never read
+    }
+
     fn select(&self, ordered: &[PostId], in_network: &[bool], k: usize, selected: &mut Vec<usize>) {
         selected.clear();
         let (mut inside, mut outside) = (0usize, 0usize);
