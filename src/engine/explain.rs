@@ -1,5 +1,7 @@
 //! Explanation records (DESIGN §4): one per candidate, serde-serialisable, from which the
 //! score can be recomputed bit for bit.
+//!
+//! What a record may say to its viewer is the privacy rule on [`Explanation`].
 
 use crate::stages::{DecidedBy, FeatureContribution};
 use serde::{Deserialize, Serialize};
@@ -58,7 +60,71 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// The `stage` of [`Outcome::unavailable`].
+    pub const UNAVAILABLE_STAGE: &'static str = "unavailable";
+    /// The `reason` of [`Outcome::unavailable`].
+    pub const UNAVAILABLE_REASON: &'static str = "this post is not available to you";
+
+    /// The outcome of every post that is not available to the viewer (see the module
+    /// docs): it says that much and nothing more.
+    ///
+    /// ```
+    /// use glassfeed::Outcome;
+    /// let json = serde_json::to_string(&Outcome::unavailable()).unwrap();
+    /// assert_eq!(
+    ///     json,
+    ///     r#"{"filtered":{"stage":"unavailable","reason":"this post is not available to you","decided_by":"platform"}}"#
+    /// );
+    /// ```
+    pub fn unavailable() -> Outcome {
+        Outcome::Filtered {
+            stage: Self::UNAVAILABLE_STAGE.to_string(),
+            reason: Self::UNAVAILABLE_REASON.to_string(),
+            decided_by: DecidedBy::Platform,
+        }
+    }
+
+    /// True for [`Outcome::unavailable`].
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Outcome::Filtered { stage, .. } if stage == Self::UNAVAILABLE_STAGE)
+    }
+}
+
 /// The story of one post in one viewer's feed.
+///
+/// # Privacy
+///
+/// An explanation is shown to its viewer `V`, so it tells `V` only what `V` may see. Every
+/// field counts, not only the sentences (`why`, `reason`, `summary`): source notes,
+/// feature names and values, per-feature details and outcomes alike.
+///
+/// * **Posts.** A post is *not available* to `V` when its author — or, for a repost, the
+///   author of the original — blocks `V` or is blocked by `V`, or when one of the
+///   pipeline's `policy_labels` filters drops it. The engine removes such a post from
+///   every feed (even under a spec without a `blocked` filter), and every record of it —
+///   in [`Pipeline::rank`](crate::Pipeline::rank), [`Pipeline::why_not`](crate::Pipeline::why_not)
+///   and [`Pipeline::compare`](crate::Pipeline::compare) — is the same: viewer, post id,
+///   pipeline, fingerprint and the outcome [`Outcome::unavailable`]
+///   (`{"filtered": {"stage": "unavailable", "reason": "this post is not available to you",
+///   "decided_by": "platform"}}`), with no source, features, terms, factors, score or rank.
+///   The record does not say why, nor who decided: a block by the author, a block by `V` and
+///   the platform's policy all read alike, so it never reveals that someone blocks `V`, nor
+///   who wrote the post. `decided_by` is `platform` because the platform's rule (blocks
+///   work both ways; policy labels apply to all) removes it. No other record names an
+///   unavailable post (a repost of one is itself unavailable).
+/// * **Accounts.** A record about an available post may name the post's author and, for
+///   a repost, the original's author (`V` sees the post and its authors anyway: "you do not
+///   follow @d", "2nd post by @d"). Any other account — the followees whose engagement is
+///   social proof, say — is named only when `V` follows it. No record ever names an
+///   account that blocks `V` or that `V` blocks; since such an account's posts are
+///   unavailable, it cannot be an author named above, and social proof neither counts nor
+///   names followees blocked in either direction.
+/// * A reply to an unavailable post stays available (its own author is visible to `V`);
+///   its record says it is a reply (`is_reply`) but never names the parent or its author.
+///
+/// `tests/privacy.rs` checks the rule over synthetic and arbitrary worlds, every preset and
+/// every viewer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Explanation {
     /// Viewer's external id.

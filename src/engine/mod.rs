@@ -7,6 +7,7 @@
 mod compare;
 mod explain;
 mod order;
+mod privacy;
 mod run;
 
 pub use compare::{Comparison, StageDelta};
@@ -134,6 +135,10 @@ impl Pipeline {
 
     /// The full story of any post in a viewer's feed: selected, cut, filtered (by which
     /// stage, decided by whom), or not sourced (and why each source passed it over).
+    ///
+    /// A post the viewer may not see (by an account blocked in either direction, or dropped
+    /// by the platform's policy) gets only [`Outcome::unavailable`], whether or not a source
+    /// proposed it (see [`Explanation`]'s privacy rule).
     pub fn why_not(
         &self,
         ds: &Dataset,
@@ -147,6 +152,9 @@ impl Pipeline {
         let mode = if options.explain == ExplainMode::Off { ExplainMode::Summary } else { options.explain };
         let (now, k) = self.check(ds, viewer, options)?;
         Scratch::with(|scratch| {
+            if let Some(e) = scratch.unavailable(self, ds, viewer, now, post) {
+                return Ok(e);
+            }
             let feed = scratch.run(self, ds, viewer, now, k, mode)?;
             let name = ds.post_name(post);
             if let Some(e) = feed.explanations.into_iter().find(|e| e.post == name) {

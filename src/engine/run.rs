@@ -3,6 +3,7 @@
 
 use crate::engine::explain::{Explanation, Outcome, SourceNote, StageValue};
 use crate::engine::order::{sort, sort_top};
+use crate::engine::privacy::{Screen, UNAVAILABLE};
 use crate::engine::{Feed, FeedItem};
 use crate::error::{ErrorKind, Result};
 use crate::model::{Dataset, PostId, UserId};
@@ -26,6 +27,9 @@ pub(crate) struct Plan {
     /// Index of the first `dedupe_reposts` filter, which sees the candidates the filters
     /// before it kept.
     pub dedupe_at: Option<usize>,
+    /// Indices of the `policy_labels` filters: the engine applies them first, with the
+    /// block rule, to decide which posts are not available to the viewer.
+    pub policy_filters: Vec<usize>,
 }
 
 impl Plan {
@@ -55,6 +59,8 @@ impl Plan {
         plan.seen = filters.iter().any(|f| f.id() == "seen");
         plan.muted_words = filters.iter().any(|f| f.id() == "muted_words");
         plan.dedupe_at = filters.iter().position(|f| f.id() == "dedupe_reposts");
+        plan.policy_filters =
+            filters.iter().enumerate().filter(|(_, f)| f.id() == "policy_labels").map(|(i, _)| i).collect();
         plan
     }
 }
@@ -64,19 +70,28 @@ impl Plan {
 pub(crate) const PARALLEL_CANDIDATES: usize = 4096;
 
 /// Runs filters `range` on the candidates not yet removed; the first filter that removes a
-/// candidate records the removal.
+/// candidate records the removal. With a `screen`, a candidate that is not available to the
+/// viewer is first marked [`UNAVAILABLE`]; the `policy_labels` filters, which the screen
+/// applies, are skipped.
 fn apply_filters(
     pipeline: &Pipeline,
     input: &ViewerInput<'_>,
     sourced: &[Sourced],
     removed: &mut [Option<(u16, DecidedBy)>],
     range: std::ops::Range<usize>,
+    screen: Option<&Screen<'_>>,
 ) {
+    let policy = &pipeline.plan.policy_filters;
     let one = |c: &Sourced, removal: &mut Option<(u16, DecidedBy)>| {
         if removal.is_none() {
+            if screen.is_some_and(|s| s.is_unavailable(input, c.post)) {
+                *removal = Some((UNAVAILABLE, DecidedBy::Platform));
+                return;
+            }
             *removal = pipeline.filters[range.clone()]
                 .iter()
                 .zip(range.clone())
+                .filter(|(_, fi)| !policy.contains(fi))
                 .find_map(|(f, fi)| f.check(input, c.post).map(|by| (fi as u16, by)));
         }
     };
@@ -207,8 +222,10 @@ impl Scratch {
         self.removed.resize(self.sourced.len(), None);
         let split = pipeline.plan.dedupe_at.unwrap_or(pipeline.filters.len());
         {
+            // Posts the viewer may not see go first, whatever the spec's filters.
             let input = ViewerInput { ds, viewer, now, state: &self.state };
-            apply_filters(pipeline, &input, &self.sourced, &mut self.removed, 0..split);
+            let screen = Screen::new(pipeline, ds, viewer);
+            apply_filters(pipeline, &input, &self.sourced, &mut self.removed, 0..split, Some(&screen));
         }
         if pipeline.plan.dedupe_at.is_some() {
             let alive =
@@ -216,7 +233,14 @@ impl Scratch {
             self.state.compute_candidates(ds, alive);
         }
         let input = ViewerInput { ds, viewer, now, state: &self.state };
-        apply_filters(pipeline, &input, &self.sourced, &mut self.removed, split..pipeline.filters.len());
+        apply_filters(
+            pipeline,
+            &input,
+            &self.sourced,
+            &mut self.removed,
+            split..pipeline.filters.len(),
+            None,
+        );
         // The viewer's state is complete: lend it out while the rest of the buffers work.
         let state = std::mem::take(&mut self.state);
         let feed = self.score_and_select(pipeline, &ViewerInput { ds, viewer, now, state: &state }, k, mode);
@@ -528,8 +552,14 @@ impl Scratch {
         out.append(&mut cut);
         for (j, c) in self.sourced.iter().enumerate() {
             if let Some((fi, decided_by)) = self.removed[j] {
-                let filter = &pipeline.filters[fi as usize];
                 let mut e = Self::header(pipeline, input, c.post);
+                if fi == UNAVAILABLE {
+                    // Nothing about the post beyond its id: not its source, not its author.
+                    e.outcome = Outcome::unavailable();
+                    out.push(e);
+                    continue;
+                }
+                let filter = &pipeline.filters[fi as usize];
                 e.source = source_note(c);
                 e.outcome = Outcome::Filtered {
                     stage: filter.id().to_string(),
@@ -540,6 +570,25 @@ impl Scratch {
             }
         }
         out
+    }
+
+    /// The record of a post that is not available to the viewer, or `None` when it is
+    /// available (see [`crate::engine::privacy`]).
+    pub(crate) fn unavailable(
+        &self,
+        pipeline: &Pipeline,
+        ds: &Dataset,
+        viewer: UserId,
+        now: i64,
+        post: PostId,
+    ) -> Option<Explanation> {
+        let input = ViewerInput { ds, viewer, now, state: &self.state };
+        if !Screen::new(pipeline, ds, viewer).is_unavailable(&input, post) {
+            return None;
+        }
+        let mut e = Self::header(pipeline, &input, post);
+        e.outcome = Outcome::unavailable();
+        Some(e)
     }
 
     /// The record of a post no source proposed (call after [`Scratch::run`] for the viewer).

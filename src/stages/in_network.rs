@@ -82,7 +82,9 @@ impl Source for InNetwork {
 
     fn why_not(&self, input: &ViewerInput<'_>, post: PostId) -> String {
         let author = input.ds.author(post);
-        if !input.ds.graph().follows(input.viewer.0, author.0) {
+        if author == input.viewer {
+            "in_network: it is your own post".to_string()
+        } else if !input.ds.graph().follows(input.viewer.0, author.0) {
             format!("in_network: you do not follow {}", input.handle(author))
         } else if input.ds.created_at(post) > input.now {
             "in_network: posted after the ranking time".to_string()

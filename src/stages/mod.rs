@@ -81,7 +81,9 @@ pub enum Input {
 pub enum DecidedBy {
     /// The viewer's mutes, blocks, muted words or hidden labels.
     Viewer,
-    /// The author (they block the viewer).
+    /// The author (they block the viewer). Explanations never show it: the engine records
+    /// a post across a block only as [`Outcome::unavailable`](crate::Outcome::unavailable),
+    /// so a viewer is never told that someone blocks them.
     Author,
     /// The platform's policy labels.
     Platform,
