@@ -2,7 +2,7 @@
 //! buffers so that the hot path allocates per feed, never per candidate.
 
 use crate::engine::explain::{Explanation, Outcome, SourceNote, StageValue};
-use crate::engine::{Feed, FeedItem};
+use crate::engine::{Feed, FeedItem, FeedWork};
 use crate::error::{ErrorKind, Result};
 use crate::model::{Dataset, PostId, UserId};
 use crate::pipeline::Pipeline;
@@ -166,6 +166,12 @@ pub(crate) struct Scratch {
     rescore_out: Vec<(f64, u32)>,
     in_network: Vec<bool>,
     selected: Vec<usize>,
+    /// Distinct candidates proposed before the candidate limit.
+    proposed: usize,
+    /// Candidates the candidate limit dropped, sorted (empty unless it applied).
+    dropped: Vec<u32>,
+    /// Sentences naming the limits that truncated the current feed.
+    limited: Vec<String>,
 }
 
 fn non_finite(stage: &str, ds: &Dataset, post: PostId, value: f64) -> crate::Error {
@@ -176,6 +182,7 @@ impl Scratch {
     fn prepare_state(&mut self, pipeline: &Pipeline, ds: &Dataset, viewer: UserId, now: i64) {
         let plan = &pipeline.plan;
         let state = &mut self.state;
+        state.start_feed(&pipeline.limits);
         state.compute_following(ds, viewer);
         if let Some(h) = plan.social_proof_hours {
             state.compute_social_proof(ds, viewer, now, h);
@@ -204,6 +211,71 @@ impl Scratch {
         // A post proposed by several sources keeps the first source in spec order.
         self.sourced.sort_unstable_by_key(|c| u64::from(c.post.0) << 16 | u64::from(c.source));
         self.sourced.dedup_by_key(|c| c.post);
+        self.proposed = self.sourced.len();
+        self.dropped.clear();
+        let cap = pipeline.limits.max_candidates;
+        if self.sourced.len() > cap {
+            // The newest `cap` candidates (ties by external id) are ranked.
+            let newer = |a: &Sourced, b: &Sourced| {
+                ds.created_at(b.post)
+                    .cmp(&ds.created_at(a.post))
+                    .then_with(|| ds.post_name(a.post).cmp(ds.post_name(b.post)))
+            };
+            self.sourced.select_nth_unstable_by(cap, newer);
+            self.dropped.extend(self.sourced[cap..].iter().map(|c| c.post.0));
+            self.dropped.sort_unstable();
+            self.sourced.truncate(cap);
+            self.sourced.sort_unstable_by_key(|c| c.post.0);
+        }
+    }
+
+    /// What the feed read, with a sentence per limit that truncated it.
+    fn work(&self, pipeline: &Pipeline, ds: &Dataset, viewer: UserId, hydrated: usize) -> FeedWork {
+        let followees = ds.graph().followees(viewer.0).len();
+        let read = self.state.work_read(followees);
+        let limits = &pipeline.limits;
+        let mut limited = Vec::new();
+        if read.followees_truncated {
+            limited.push(format!(
+                "only the first {} of the {followees} accounts you follow were read (limit `max_followees_scanned`)",
+                read.followees
+            ));
+        }
+        if read.engagements_truncated {
+            limited.push(format!(
+                "social proof counted only the newest engagements of each account you follow, {} in all (limit `max_engagements_scanned` of {})",
+                read.engagements, limits.max_engagements_scanned
+            ));
+        }
+        if read.history_truncated {
+            limited.push(format!(
+                "only your {} most recent engagements were read (limit `max_history_scanned`)",
+                read.history
+            ));
+        }
+        if read.posts_truncated {
+            limited.push(format!(
+                "the sources read {} posts, the most allowed, newest first for each account (limit `max_posts_scanned` of {})",
+                read.posts, limits.max_posts_scanned
+            ));
+        }
+        if !self.dropped.is_empty() {
+            limited.push(format!(
+                "the sources proposed {} posts; only the {} newest were ranked (limit `max_candidates`)",
+                self.proposed,
+                self.sourced.len()
+            ));
+        }
+        FeedWork {
+            followees_read: read.followees,
+            engagements_read: read.engagements,
+            history_read: read.history,
+            posts_read: read.posts,
+            candidates_proposed: self.proposed,
+            candidates: self.sourced.len(),
+            hydrated,
+            limited,
+        }
     }
 
     /// Ranks one feed. `now` and `k` are already checked.
@@ -321,18 +393,20 @@ impl Scratch {
                 FeedItem { post: self.posts[row], rank: i as u32 + 1, score: self.scores[row], source }
             })
             .collect();
+        let work = self.work(pipeline, ds, viewer, n);
         let explanations = match mode {
             ExplainMode::Off => Vec::new(),
-            ExplainMode::Summary => self.explain(pipeline, &input, k, mode, None),
+            ExplainMode::Summary => self.explain(pipeline, &input, k, mode, None, &work.limited),
             ExplainMode::Full => {
                 // Every standard and caller-supplied feature, not only those the scorers read.
                 let mut names: Vec<String> = STANDARD_FEATURES.iter().map(|s| s.to_string()).collect();
                 names.extend(ds.feature_names().map(str::to_string));
                 let mut all = FeatureMatrix::with_columns(names);
                 all.hydrate(&input, &self.posts);
-                self.explain(pipeline, &input, k, mode, Some(&all))
+                self.explain(pipeline, &input, k, mode, Some(&all), &work.limited)
             }
         };
+        self.limited.clone_from(&work.limited);
         Ok(Feed {
             viewer,
             now,
@@ -340,6 +414,7 @@ impl Scratch {
             sourced: self.sourced.len(),
             filtered: self.sourced.len() - n,
             explanations,
+            work,
         })
     }
 
@@ -357,6 +432,7 @@ impl Scratch {
             score: None,
             rank: None,
             outcome: Outcome::Selected,
+            limits: Vec::new(),
         }
     }
 
@@ -367,6 +443,7 @@ impl Scratch {
         k: usize,
         mode: ExplainMode,
         all_features: Option<&FeatureMatrix>,
+        limited: &[String],
     ) -> Vec<Explanation> {
         let n = self.posts.len();
         let source_note = |c: &Sourced| {
@@ -449,6 +526,9 @@ impl Scratch {
                 out.push(e);
             }
         }
+        if !limited.is_empty() {
+            out.iter_mut().for_each(|e| e.limits = limited.to_vec());
+        }
         out
     }
 
@@ -462,9 +542,18 @@ impl Scratch {
         post: PostId,
     ) -> Explanation {
         let input = ViewerInput { ds, viewer, now, state: &self.state };
-        let why: Vec<String> = pipeline.sources.iter().map(|s| s.why_not(&input, post)).collect();
+        let why = if self.dropped.binary_search(&post.0).is_ok() {
+            format!(
+                "proposed, but not ranked: the sources proposed {} posts and only the {} newest were ranked (limit `max_candidates`)",
+                self.proposed,
+                self.sourced.len()
+            )
+        } else {
+            pipeline.sources.iter().map(|s| s.why_not(&input, post)).collect::<Vec<_>>().join("; ")
+        };
         let mut e = Self::header(pipeline, &input, post);
-        e.outcome = Outcome::NotSourced { why: why.join("; ") };
+        e.outcome = Outcome::NotSourced { why };
+        e.limits.clone_from(&self.limited);
         e
     }
 }

@@ -2,6 +2,8 @@
 //! the engine computed once for the feed (only the parts the pipeline reads).
 
 use crate::model::{Dataset, EngagementKind, PostId, Ragged, UserId};
+use crate::pipeline::Limits;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// A candidate as a source proposed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,9 +47,152 @@ pub struct ViewerState {
     pub candidates: Vec<u32>,
     /// `(original, newest repost of it among the candidates)`, sorted by original.
     pub kept_reposts: Vec<(u32, u32)>,
+    /// The work limits of this feed and what has been read so far.
+    work: FeedBudget,
+}
+
+/// The work limits of one feed (see [`Limits`]) and counters of what was read.
+#[derive(Debug)]
+struct FeedBudget {
+    max_followees: usize,
+    max_engagements: usize,
+    max_history: usize,
+    max_posts: usize,
+    /// Followee engagements read for social proof, and whether the budget cut some.
+    engagements_read: usize,
+    engagements_truncated: bool,
+    /// The viewer's own engagements read (`seen`, affinity), and whether some were left.
+    history_read: usize,
+    history_truncated: bool,
+    /// Posts the sources read (sources take `&ViewerState`, hence atomics; they run one
+    /// after the other, so the counts are deterministic).
+    posts_read: AtomicUsize,
+    posts_truncated: AtomicBool,
+}
+
+impl Default for FeedBudget {
+    fn default() -> Self {
+        FeedBudget::new(&Limits::unbounded())
+    }
+}
+
+impl Clone for FeedBudget {
+    fn clone(&self) -> Self {
+        FeedBudget {
+            posts_read: AtomicUsize::new(self.posts_read.load(Ordering::Relaxed)),
+            posts_truncated: AtomicBool::new(self.posts_truncated.load(Ordering::Relaxed)),
+            ..*self
+        }
+    }
+}
+
+impl FeedBudget {
+    fn new(limits: &Limits) -> Self {
+        FeedBudget {
+            max_followees: limits.max_followees_scanned,
+            max_engagements: limits.max_engagements_scanned,
+            max_history: limits.max_history_scanned,
+            max_posts: limits.max_posts_scanned,
+            engagements_read: 0,
+            engagements_truncated: false,
+            history_read: 0,
+            history_truncated: false,
+            posts_read: AtomicUsize::new(0),
+            posts_truncated: AtomicBool::new(false),
+        }
+    }
+}
+
+/// What one feed read, as the engine reports it in [`FeedWork`](crate::FeedWork).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct WorkRead {
+    pub followees: usize,
+    pub followees_truncated: bool,
+    pub engagements: usize,
+    pub engagements_truncated: bool,
+    pub history: usize,
+    pub history_truncated: bool,
+    pub posts: usize,
+    pub posts_truncated: bool,
+}
+
+/// The largest per-row quota `q` with `Σ min(len, q) ≤ budget` (`usize::MAX` when every
+/// row fits whole): each row keeps up to `q` entries, rows shorter than `q` keep all.
+pub(crate) fn fair_quota(lengths: &mut [usize], budget: usize) -> usize {
+    if lengths.iter().try_fold(0usize, |sum, &l| sum.checked_add(l)).is_some_and(|total| total <= budget) {
+        return usize::MAX;
+    }
+    lengths.sort_unstable();
+    let mut remaining = budget;
+    for (i, &len) in lengths.iter().enumerate() {
+        let rows_left = lengths.len() - i;
+        match len.checked_mul(rows_left) {
+            Some(all) if all <= remaining => remaining -= len,
+            _ => return remaining / rows_left,
+        }
+    }
+    usize::MAX
+}
+
+/// The part of a time-sorted row a quota keeps: its newest `quota` entries.
+pub(crate) fn newest<T>(row: &[T], quota: usize) -> &[T] {
+    &row[row.len().saturating_sub(quota)..]
 }
 
 impl ViewerState {
+    /// Starts a feed ranked under `limits`: resets the counters of what was read.
+    pub(crate) fn start_feed(&mut self, limits: &Limits) {
+        self.work = FeedBudget::new(limits);
+    }
+
+    /// What this feed read so far (`viewer` follows `followees` accounts).
+    pub(crate) fn work_read(&self, followees: usize) -> WorkRead {
+        let w = &self.work;
+        WorkRead {
+            followees: followees.min(w.max_followees),
+            followees_truncated: followees > w.max_followees,
+            engagements: w.engagements_read,
+            engagements_truncated: w.engagements_truncated,
+            history: w.history_read,
+            history_truncated: w.history_truncated,
+            posts: w.posts_read.load(Ordering::Relaxed),
+            posts_truncated: w.posts_truncated.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The accounts `viewer` follows whose posts and engagements this feed reads: the
+    /// first `Limits::max_followees_scanned` in dataset order (all without limits).
+    pub fn followees_read<'a>(&self, ds: &'a Dataset, viewer: UserId) -> &'a [u32] {
+        let all = ds.graph().followees(viewer.0);
+        &all[..all.len().min(self.work.max_followees)]
+    }
+
+    /// How many more posts the sources of this feed may read (`usize::MAX` without limits).
+    pub fn posts_allowance(&self) -> usize {
+        self.work.max_posts.saturating_sub(self.work.posts_read.load(Ordering::Relaxed))
+    }
+
+    /// Records that a source read `read` posts, and whether it left some out for the
+    /// budget's sake.
+    pub fn record_posts_read(&self, read: usize, truncated: bool) {
+        self.work.posts_read.fetch_add(read, Ordering::Relaxed);
+        if truncated {
+            self.work.posts_truncated.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// The viewer's engagements at or before `now`, the newest
+    /// `Limits::max_history_scanned` of them (indices into the engagement columns).
+    fn history_read<'a>(&mut self, ds: &'a Dataset, viewer: UserId, now: i64) -> &'a [u32] {
+        let row = ds.history.row(viewer.index());
+        let at = &ds.engagements.at;
+        let row = &row[..row.partition_point(|&e| at[e as usize] <= now)];
+        let read = newest(row, self.work.max_history);
+        self.work.history_read = read.len();
+        self.work.history_truncated |= read.len() < row.len();
+        read
+    }
+
     /// Marks the accounts `viewer` follows, for constant-time [`ViewerState::follows`].
     pub fn compute_following(&mut self, ds: &Dataset, viewer: UserId) {
         let words = ds.user_count().div_ceil(64);
@@ -160,15 +305,26 @@ impl ViewerState {
         let graph = ds.graph();
         let (blocks, blocked_by) = (graph.blocks(viewer.0), graph.blocked_by(viewer.0));
         let shift = u64::BITS - (ds.user_count() as u64).leading_zeros();
-        for &f in graph.followees(viewer.0) {
-            if blocks.binary_search(&f).is_ok() || blocked_by.binary_search(&f).is_ok() {
-                continue;
-            }
-            let range = ds.proof_history.row_range(f as usize);
-            let at = &ds.proof_at[range.clone()];
-            let posts = &ds.proof_history.values()[range];
-            let (start, end) = time_window(at, from, now);
-            self.proof_pairs.extend(posts[start..end].iter().map(|&p| u64::from(p) << shift | u64::from(f)));
+        // Each followee's engagements in the window, then the fair share of the budget.
+        let windows: Vec<(u32, &[u32])> = self
+            .followees_read(ds, viewer)
+            .iter()
+            .filter(|&&f| blocks.binary_search(&f).is_err() && blocked_by.binary_search(&f).is_err())
+            .map(|&f| {
+                let range = ds.proof_history.row_range(f as usize);
+                let at = &ds.proof_at[range.clone()];
+                let posts = &ds.proof_history.values()[range];
+                let (start, end) = time_window(at, from, now);
+                (f, &posts[start..end])
+            })
+            .collect();
+        let mut lengths: Vec<usize> = windows.iter().map(|(_, w)| w.len()).collect();
+        let quota = fair_quota(&mut lengths, self.work.max_engagements);
+        for (f, posts) in windows {
+            let read = newest(posts, quota);
+            self.work.engagements_read += read.len();
+            self.work.engagements_truncated |= read.len() < posts.len();
+            self.proof_pairs.extend(read.iter().map(|&p| u64::from(p) << shift | u64::from(f)));
         }
         self.proof_pairs.sort_unstable();
         let mask = (1u64 << shift) - 1;
@@ -198,12 +354,12 @@ impl ViewerState {
     pub fn compute_seen(&mut self, ds: &Dataset, viewer: UserId, now: i64) {
         self.seen.clear();
         let e = &ds.engagements;
+        let history = self.history_read(ds, viewer, now);
         self.seen.extend(
-            ds.history
-                .row(viewer.index())
+            history
                 .iter()
                 .map(|&i| i as usize)
-                .filter(|&i| e.at[i] <= now && e.kind[i] == EngagementKind::Impression)
+                .filter(|&i| e.kind[i] == EngagementKind::Impression)
                 .map(|i| e.post[i]),
         );
         self.seen.sort_unstable();
@@ -226,9 +382,11 @@ impl ViewerState {
     /// Sums `0.5^(age_hours / 168)` over the viewer's positive engagements (like, repost,
     /// reply, quote, share, click, profile click) at or before `now`, per author.
     pub fn compute_affinity(&mut self, ds: &Dataset, viewer: UserId, now: i64) {
-        let mut pairs: Vec<(u32, f64)> = ds
-            .history(viewer)
-            .filter(|e| e.at <= now && is_positive(e.kind))
+        let history = self.history_read(ds, viewer, now);
+        let mut pairs: Vec<(u32, f64)> = history
+            .iter()
+            .map(|&i| ds.engagement(i as usize))
+            .filter(|e| is_positive(e.kind))
             .map(|e| {
                 let age_hours = now.saturating_sub(e.at) as f64 / 3600.0;
                 (ds.author(e.post).0, 0.5f64.powf(age_hours / AFFINITY_HALF_LIFE_HOURS))
@@ -312,5 +470,30 @@ impl ViewerInput<'_> {
     /// `@name` of a user, for sentences.
     pub fn handle(&self, user: UserId) -> String {
         format!("@{}", self.ds.user_name(user))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fair_quota, newest};
+
+    #[test]
+    fn fair_quota_gives_every_row_an_equal_share_of_the_budget() {
+        assert_eq!(fair_quota(&mut [3, 1, 2], 6), usize::MAX);
+        assert_eq!(fair_quota(&mut [10, 1, 10], 11), 5);
+        assert_eq!(fair_quota(&mut [10, 1, 10], 12), 5);
+        assert_eq!(fair_quota(&mut [10, 1, 10], 13), 6);
+        assert_eq!(fair_quota(&mut [5, 5, 5], 2), 0);
+        assert_eq!(fair_quota(&mut [usize::MAX, usize::MAX], 7), 3);
+        for budget in 0..40 {
+            let lengths = [0, 3, 9, 1, 17, 4];
+            let q = fair_quota(&mut lengths.clone(), budget);
+            let total: usize = lengths.iter().map(|&l| l.min(q)).sum();
+            assert!(total <= budget, "{budget}");
+            let more: usize = lengths.iter().map(|&l| l.min(q.saturating_add(1))).sum();
+            assert!(q == usize::MAX || more > budget, "{budget}: {q} is not the largest");
+        }
+        assert_eq!(newest(&[1, 2, 3], 2), &[2, 3]);
+        assert_eq!(newest(&[1, 2, 3], usize::MAX), &[1, 2, 3]);
     }
 }
