@@ -7,6 +7,7 @@
 mod compare;
 mod explain;
 mod run;
+mod work;
 
 pub use compare::{Comparison, StageDelta};
 pub use explain::{Explanation, Outcome, SourceNote, StageValue};

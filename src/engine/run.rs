@@ -2,7 +2,7 @@
 //! buffers so that the hot path allocates per feed, never per candidate.
 
 use crate::engine::explain::{Explanation, Outcome, SourceNote, StageValue};
-use crate::engine::{Feed, FeedItem, FeedWork};
+use crate::engine::{work, Feed, FeedItem};
 use crate::error::{ErrorKind, Result};
 use crate::model::{Dataset, PostId, UserId};
 use crate::pipeline::Pipeline;
@@ -212,70 +212,7 @@ impl Scratch {
         self.sourced.sort_unstable_by_key(|c| u64::from(c.post.0) << 16 | u64::from(c.source));
         self.sourced.dedup_by_key(|c| c.post);
         self.proposed = self.sourced.len();
-        self.dropped.clear();
-        let cap = pipeline.limits.max_candidates;
-        if self.sourced.len() > cap {
-            // The newest `cap` candidates (ties by external id) are ranked.
-            let newer = |a: &Sourced, b: &Sourced| {
-                ds.created_at(b.post)
-                    .cmp(&ds.created_at(a.post))
-                    .then_with(|| ds.post_name(a.post).cmp(ds.post_name(b.post)))
-            };
-            self.sourced.select_nth_unstable_by(cap, newer);
-            self.dropped.extend(self.sourced[cap..].iter().map(|c| c.post.0));
-            self.dropped.sort_unstable();
-            self.sourced.truncate(cap);
-            self.sourced.sort_unstable_by_key(|c| c.post.0);
-        }
-    }
-
-    /// What the feed read, with a sentence per limit that truncated it.
-    fn work(&self, pipeline: &Pipeline, ds: &Dataset, viewer: UserId, hydrated: usize) -> FeedWork {
-        let followees = ds.graph().followees(viewer.0).len();
-        let read = self.state.work_read(followees);
-        let limits = &pipeline.limits;
-        let mut limited = Vec::new();
-        if read.followees_truncated {
-            limited.push(format!(
-                "only the first {} of the {followees} accounts you follow were read (limit `max_followees_scanned`)",
-                read.followees
-            ));
-        }
-        if read.engagements_truncated {
-            limited.push(format!(
-                "social proof counted only the newest engagements of each account you follow, {} in all (limit `max_engagements_scanned` of {})",
-                read.engagements, limits.max_engagements_scanned
-            ));
-        }
-        if read.history_truncated {
-            limited.push(format!(
-                "only your {} most recent engagements were read (limit `max_history_scanned`)",
-                read.history
-            ));
-        }
-        if read.posts_truncated {
-            limited.push(format!(
-                "the sources read {} posts, the most allowed, newest first for each account (limit `max_posts_scanned` of {})",
-                read.posts, limits.max_posts_scanned
-            ));
-        }
-        if !self.dropped.is_empty() {
-            limited.push(format!(
-                "the sources proposed {} posts; only the {} newest were ranked (limit `max_candidates`)",
-                self.proposed,
-                self.sourced.len()
-            ));
-        }
-        FeedWork {
-            followees_read: read.followees,
-            engagements_read: read.engagements,
-            history_read: read.history,
-            posts_read: read.posts,
-            candidates_proposed: self.proposed,
-            candidates: self.sourced.len(),
-            hydrated,
-            limited,
-        }
+        work::cap_candidates(&mut self.sourced, &mut self.dropped, pipeline.limits.max_candidates, ds);
     }
 
     /// Ranks one feed. `now` and `k` are already checked.
@@ -393,7 +330,10 @@ impl Scratch {
                 FeedItem { post: self.posts[row], rank: i as u32 + 1, score: self.scores[row], source }
             })
             .collect();
-        let work = self.work(pipeline, ds, viewer, n);
+        let followees = ds.graph().followees(viewer.0).len();
+        let read = self.state.work_read(followees);
+        let counts = work::Counts { proposed: self.proposed, candidates: self.sourced.len(), hydrated: n };
+        let work = work::feed_work(&pipeline.limits, followees, read, counts, !self.dropped.is_empty());
         let explanations = match mode {
             ExplainMode::Off => Vec::new(),
             ExplainMode::Summary => self.explain(pipeline, &input, k, mode, None, &work.limited),

@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::model::{PostId, UserId};
-use crate::stages::context::{fair_quota, newest};
+use crate::stages::budget::{fair_quota, newest};
 use crate::stages::{hours, Input, Source, Sourced, Stage, ViewerInput};
 use crate::Error;
 use serde::{Deserialize, Serialize};
