@@ -32,7 +32,7 @@ pub use error::{Error, ErrorKind, Location, Result};
 pub use io::IngestOptions;
 pub use model::{
     Dataset, DatasetBuilder, EdgeKind, EdgeRecord, Engagement, EngagementKind, EngagementRecord,
-    IngestReport, MemoryUsage, PostId, PostRecord, SocialGraph, UserId, UserRecord,
+    IngestReport, InputLimits, MemoryUsage, PostId, PostRecord, SocialGraph, UserId, UserRecord,
 };
 pub use pipeline::{Limits, Pipeline};
 pub use stages::ExplainMode;
