@@ -163,8 +163,8 @@ impl DatasetBuilder {
     pub fn add_user_at(&mut self, user: &UserRecord, at: &Location) -> Result<UserId> {
         self.limits.check_id(at, "id", &user.id)?;
         self.limits.check_user(at, user)?;
-        for key in user.attrs.keys().filter(|key| key.is_empty()) {
-            return Err(Error::malformed(at, &format!("attrs.{key}"), "empty id"));
+        if user.attrs.keys().any(String::is_empty) {
+            return Err(Error::malformed(at, "attrs.", "empty id"));
         }
         let (id, new) = self.users.ids.intern(&user.id);
         if !new {
