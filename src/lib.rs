@@ -25,13 +25,14 @@ pub mod stages;
 pub mod synth;
 
 pub use engine::{
-    Comparison, Explanation, Feed, FeedItem, Outcome, RankOptions, SourceNote, StageDelta, StageValue,
+    Comparison, Explanation, Feed, FeedItem, FeedWork, Outcome, RankOptions, SourceNote, StageDelta,
+    StageValue,
 };
 pub use error::{Error, ErrorKind, Location, Result};
 pub use io::IngestOptions;
 pub use model::{
     Dataset, DatasetBuilder, EdgeKind, EdgeRecord, Engagement, EngagementKind, EngagementRecord,
-    IngestReport, MemoryUsage, PostId, PostRecord, SocialGraph, UserId, UserRecord,
+    IngestReport, InputLimits, MemoryUsage, PostId, PostRecord, SocialGraph, UserId, UserRecord,
 };
-pub use pipeline::Pipeline;
+pub use pipeline::{Limits, Pipeline};
 pub use stages::ExplainMode;

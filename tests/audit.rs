@@ -70,6 +70,7 @@ fn feed(ds: &Dataset, viewer: &str, posts: &[&str]) -> Feed {
         sourced: posts.len(),
         filtered: 0,
         explanations: Vec::new(),
+        work: Default::default(),
     }
 }
 

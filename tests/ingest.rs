@@ -352,7 +352,8 @@ fn lenient_skips_bad_references_and_counts_them() {
     // Strict mode stops at the first one.
     assert_unknown(&load_err(dir.path()), "graph.jsonl", 2, "src", "user", "ghost");
 
-    let (ds, report) = Dataset::from_jsonl_dir_with(dir.path(), &IngestOptions { lenient: true }).unwrap();
+    let (ds, report) =
+        Dataset::from_jsonl_dir_with(dir.path(), &IngestOptions::default().with_lenient(true)).unwrap();
     let file = |name: &str| name.to_string();
     let expected: BTreeMap<String, u64> = [
         (format!("{}: unknown user in `src`", file("graph.jsonl")), 2),
@@ -379,7 +380,7 @@ fn lenient_skips_bad_references_and_counts_them() {
 
 #[test]
 fn lenient_still_rejects_malformed_lines_and_duplicates() {
-    let lenient = IngestOptions { lenient: true };
+    let lenient = IngestOptions::default().with_lenient(true);
     let dir = dataset(&[("engagements.jsonl", r#"{"user":"ghost","post":"p1","kind":"like","at":"x"}"#)]);
     let err = Dataset::from_jsonl_dir_with(dir.path(), &lenient).unwrap_err();
     assert_malformed(&err, "engagements.jsonl", 1, "at");

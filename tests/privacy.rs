@@ -167,6 +167,7 @@ impl Rule<'_> {
                 score: None,
                 rank: None,
                 outcome: Outcome::unavailable(),
+                limits: Vec::new(),
             };
             assert_eq!(e, &only, "an unavailable post must be only \"not available\"");
         }

@@ -158,6 +158,10 @@ pub struct Explanation {
     pub rank: Option<u32>,
     /// What happened.
     pub outcome: Outcome,
+    /// The work limits that truncated this feed, one sentence each (see
+    /// [`Limits`](crate::Limits)); absent when none did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limits: Vec<String>,
 }
 
 impl Explanation {

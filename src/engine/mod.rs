@@ -9,6 +9,7 @@ mod explain;
 mod order;
 mod privacy;
 mod run;
+mod work;
 
 pub use compare::{Comparison, StageDelta};
 pub use explain::{Explanation, Outcome, SourceNote, StageValue};
@@ -68,6 +69,35 @@ pub struct Feed {
     /// One record per sourced candidate (selected, cut, filtered) unless explanations are
     /// off: selected in feed order, then cut in rank order, then filtered in post order.
     pub explanations: Vec<Explanation>,
+    /// What ranking this feed read and computed, and which [`Limits`](crate::Limits)
+    /// truncated it.
+    pub work: FeedWork,
+}
+
+/// The work of one feed: what its sources read and how many candidates it ranked. Under
+/// [`Limits`](crate::Limits) every count is bounded by the limit of the same name, so an
+/// operator (or a test) can check that no spec makes a feed cost more.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FeedWork {
+    /// Followees whose posts and engagements were read (≤ `max_followees_scanned`).
+    pub followees_read: usize,
+    /// Followee engagements read to count social proof (≤ `max_engagements_scanned`).
+    pub engagements_read: usize,
+    /// The viewer's own engagements read by `seen` / `author_affinity` (≤
+    /// `max_history_scanned`).
+    pub history_read: usize,
+    /// Posts read by the sources (≤ `max_posts_scanned`).
+    pub posts_read: usize,
+    /// Distinct candidates the sources proposed, before the candidate limit.
+    pub candidates_proposed: usize,
+    /// Candidates ranked: filtered, then hydrated and scored if they survived (≤
+    /// `max_candidates`).
+    pub candidates: usize,
+    /// Candidates whose features were hydrated and scored.
+    pub hydrated: usize,
+    /// One sentence per limit that truncated this feed (empty when none did); also in
+    /// every explanation of the feed.
+    pub limited: Vec<String>,
 }
 
 impl Pipeline {
@@ -94,6 +124,7 @@ impl Pipeline {
         if k == 0 {
             return Err(Error::argument("k", "must be at least 1"));
         }
+        self.limits.check_k(k)?;
         Ok((options.now.unwrap_or_else(|| ds.latest_timestamp()), k))
     }
 

@@ -4,7 +4,7 @@
 use crate::engine::explain::{Explanation, Outcome, SourceNote, StageValue};
 use crate::engine::order::{sort, sort_top};
 use crate::engine::privacy::{Screen, UNAVAILABLE};
-use crate::engine::{Feed, FeedItem};
+use crate::engine::{work, Feed, FeedItem};
 use crate::error::{ErrorKind, Result};
 use crate::model::{Dataset, PostId, UserId};
 use crate::pipeline::Pipeline;
@@ -135,6 +135,12 @@ pub(crate) struct Scratch {
     selected: Vec<usize>,
     /// Scores after rescoring the top of the list (see [`Scratch::select_from_top`]).
     final_scores: Vec<f64>,
+    /// Distinct candidates proposed before the candidate limit.
+    proposed: usize,
+    /// Candidates the candidate limit dropped, sorted (empty unless it applied).
+    dropped: Vec<u32>,
+    /// Sentences naming the limits that truncated the current feed.
+    limited: Vec<String>,
 }
 
 fn non_finite(stage: &str, ds: &Dataset, post: PostId, value: f64) -> crate::Error {
@@ -161,6 +167,7 @@ impl Scratch {
         let plan = &pipeline.plan;
         let state = &mut self.state;
         state.clear();
+        state.start_feed(&pipeline.limits);
         state.compute_following(ds, viewer);
         if let Some(h) = plan.social_proof_hours {
             state.compute_social_proof(ds, viewer, now, h);
@@ -202,6 +209,8 @@ impl Scratch {
             source: (key >> 32) as u16,
             proof: key as u32,
         }));
+        self.proposed = self.sourced.len();
+        work::cap_candidates(&mut self.sourced, &mut self.dropped, pipeline.limits.max_candidates, ds);
     }
 
     /// Ranks one feed. `now` and `k` are already checked.
@@ -318,18 +327,23 @@ impl Scratch {
                 FeedItem { post: self.posts[row], rank: i as u32 + 1, score: self.scores[row], source }
             })
             .collect();
+        let followees = ds.graph().followees(input.viewer.0).len();
+        let read = input.state.work_read(followees);
+        let counts = work::Counts { proposed: self.proposed, candidates: self.sourced.len(), hydrated: n };
+        let work = work::feed_work(&pipeline.limits, followees, read, counts, !self.dropped.is_empty());
         let explanations = match mode {
             ExplainMode::Off => Vec::new(),
-            ExplainMode::Summary => self.explain(pipeline, input, k, mode, None),
+            ExplainMode::Summary => self.explain(pipeline, input, k, mode, None, &work.limited),
             ExplainMode::Full => {
                 // Every standard and caller-supplied feature, not only those the scorers read.
                 let mut names: Vec<String> = STANDARD_FEATURES.iter().map(|s| s.to_string()).collect();
                 names.extend(ds.feature_names().map(str::to_string));
                 let mut all = FeatureMatrix::with_columns(names);
                 all.hydrate(input, &self.posts);
-                self.explain(pipeline, input, k, mode, Some(&all))
+                self.explain(pipeline, input, k, mode, Some(&all), &work.limited)
             }
         };
+        self.limited.clone_from(&work.limited);
         Ok(Feed {
             viewer: input.viewer,
             now: input.now,
@@ -337,6 +351,7 @@ impl Scratch {
             sourced: self.sourced.len(),
             filtered: self.sourced.len() - n,
             explanations,
+            work,
         })
     }
 
@@ -471,6 +486,7 @@ impl Scratch {
             score: None,
             rank: None,
             outcome: Outcome::Selected,
+            limits: Vec::new(),
         }
     }
 
@@ -481,6 +497,7 @@ impl Scratch {
         k: usize,
         mode: ExplainMode,
         all_features: Option<&FeatureMatrix>,
+        limited: &[String],
     ) -> Vec<Explanation> {
         let n = self.posts.len();
         let source_note = |c: &Sourced| {
@@ -569,6 +586,10 @@ impl Scratch {
                 out.push(e);
             }
         }
+        if !limited.is_empty() {
+            // Unavailable posts' records say nothing but that, whatever the feed's limits.
+            out.iter_mut().filter(|e| !e.outcome.is_unavailable()).for_each(|e| e.limits = limited.to_vec());
+        }
         out
     }
 
@@ -601,9 +622,18 @@ impl Scratch {
         post: PostId,
     ) -> Explanation {
         let input = ViewerInput { ds, viewer, now, state: &self.state };
-        let why: Vec<String> = pipeline.sources.iter().map(|s| s.why_not(&input, post)).collect();
+        let why = if self.dropped.binary_search(&post.0).is_ok() {
+            format!(
+                "proposed, but not ranked: the sources proposed {} posts and only the {} newest were ranked (limit `max_candidates`)",
+                self.proposed,
+                self.sourced.len()
+            )
+        } else {
+            pipeline.sources.iter().map(|s| s.why_not(&input, post)).collect::<Vec<_>>().join("; ")
+        };
         let mut e = Self::header(pipeline, &input, post);
-        e.outcome = Outcome::NotSourced { why: why.join("; ") };
+        e.outcome = Outcome::NotSourced { why };
+        e.limits.clone_from(&self.limited);
         e
     }
 }

@@ -13,7 +13,11 @@
 //! * [`Dataset::write_jsonl_dir`](crate::Dataset::write_jsonl_dir) writes a dataset back,
 //!   byte-identically for equal datasets.
 //!
-//! Files are streamed line by line; no file is ever held in memory whole.
+//! Files are streamed line by line; no file is ever held in memory whole, and no line
+//! longer than [`InputLimits::max_line_bytes`](crate::InputLimits::max_line_bytes) either:
+//! [`IngestOptions::limits`] bounds each line and record (ids, text, labels, topics,
+//! features, attributes, muted words, hidden labels), and a record over a limit is an
+//! error naming the file, the line and the field, in strict and lenient mode alike.
 
 mod read;
 mod write;

@@ -5,27 +5,45 @@
 use super::{io_error, FILES};
 use crate::error::Location;
 use crate::model::{
-    Dataset, DatasetBuilder, EdgeRecord, EngagementRecord, IngestReport, PostRecord, UserRecord,
+    Dataset, DatasetBuilder, EdgeRecord, EngagementRecord, IngestReport, InputLimits, PostRecord, UserRecord,
 };
 use crate::{Error, Result};
 use serde::de::DeserializeOwned;
 use std::fs::File;
-use std::io::{BufRead, BufReader, ErrorKind as IoErrorKind};
+use std::io::{BufRead, BufReader, ErrorKind as IoErrorKind, Read};
 use std::path::Path;
 
 /// How to read a dataset directory (see [`Dataset::from_jsonl_dir_with`]).
 ///
 /// ```
-/// let options = glassfeed::IngestOptions { lenient: true };
-/// assert!(!glassfeed::IngestOptions::default().lenient);
-/// # let _ = options;
+/// use glassfeed::{IngestOptions, InputLimits};
+/// let options = IngestOptions::default().with_lenient(true).with_limits(InputLimits::default());
+/// assert!(options.lenient);
+/// assert!(!IngestOptions::default().lenient);
 /// ```
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct IngestOptions {
     /// Skip records that refer to unknown users or posts (and edges from a user to
     /// themself), counting them in the [`IngestReport`], instead of failing on the first.
-    /// Malformed lines and duplicate ids are errors in both modes.
+    /// Malformed lines, records over the limits and duplicate ids are errors in both modes.
     pub lenient: bool,
+    /// Bounds on each line and record (default [`InputLimits::default`]).
+    pub limits: InputLimits,
+}
+
+impl IngestOptions {
+    /// The same options with lenient mode on or off.
+    pub fn with_lenient(mut self, lenient: bool) -> Self {
+        self.lenient = lenient;
+        self
+    }
+
+    /// The same options with other input limits.
+    pub fn with_limits(mut self, limits: InputLimits) -> Self {
+        self.limits = limits;
+        self
+    }
 }
 
 /// Capacity of the read buffer: large enough that a 10M-line file costs few syscalls.
@@ -62,8 +80,8 @@ impl Dataset {
         dir: impl AsRef<Path>,
         options: &IngestOptions,
     ) -> Result<(Dataset, IngestReport)> {
-        let mut builder = DatasetBuilder::new().lenient(options.lenient);
-        read_dir(&mut builder, dir.as_ref(), true)?;
+        let mut builder = DatasetBuilder::new().lenient(options.lenient).limits(options.limits.clone());
+        read_dir(&mut builder, dir.as_ref(), true, options.limits.max_line_bytes)?;
         builder.build_with_report()
     }
 
@@ -81,23 +99,25 @@ impl Dataset {
         dir: impl AsRef<Path>,
         options: &IngestOptions,
     ) -> Result<(Dataset, IngestReport)> {
-        let mut builder = DatasetBuilder::from_dataset(self).lenient(options.lenient);
-        read_dir(&mut builder, dir.as_ref(), false)?;
+        let mut builder =
+            DatasetBuilder::from_dataset(self).lenient(options.lenient).limits(options.limits.clone());
+        read_dir(&mut builder, dir.as_ref(), false, options.limits.max_line_bytes)?;
         builder.build_with_report()
     }
 }
 
 /// Feeds every file of `dir` to the builder, in dependency order.
-fn read_dir(builder: &mut DatasetBuilder, dir: &Path, users_required: bool) -> Result<()> {
+fn read_dir(builder: &mut DatasetBuilder, dir: &Path, users_required: bool, max_line: usize) -> Result<()> {
     let [users, graph, posts, engagements] = FILES.map(|name| dir.join(name));
-    let read =
-        read_file::<UserRecord>(&users, !users_required, |r, at| builder.add_user_at(r, at).map(drop))?;
+    let read = read_file::<UserRecord>(&users, !users_required, max_line, |r, at| {
+        builder.add_user_at(r, at).map(drop)
+    })?;
     if users_required && read == Some(0) {
         return Err(Error::malformed(&Location::line(users.display().to_string(), 0), "-", "no users"));
     }
-    read_file::<EdgeRecord>(&graph, true, |r, at| builder.add_edge_at(&r.src, &r.dst, r.kind, at))?;
-    read_file::<PostRecord>(&posts, true, |r, at| builder.add_post_at(r, at).map(drop))?;
-    read_file::<EngagementRecord>(&engagements, true, |r, at| builder.add_engagement_at(r, at))?;
+    read_file::<EdgeRecord>(&graph, true, max_line, |r, at| builder.add_edge_at(&r.src, &r.dst, r.kind, at))?;
+    read_file::<PostRecord>(&posts, true, max_line, |r, at| builder.add_post_at(r, at).map(drop))?;
+    read_file::<EngagementRecord>(&engagements, true, max_line, |r, at| builder.add_engagement_at(r, at))?;
     Ok(())
 }
 
@@ -108,9 +128,13 @@ fn read_dir(builder: &mut DatasetBuilder, dir: &Path, users_required: bool) -> R
 /// `serde_json::Deserializer::from_slice`, which validates UTF-8 inside strings, so the
 /// line is never validated twice and invalid UTF-8 is reported as a malformed line rather
 /// than an I/O error. The [`Location`] is reused too: only its line number changes.
+///
+/// A line longer than `max_line` bytes (line end excluded) is an error as soon as its
+/// `max_line + 2`-th byte is read: no more of it is ever buffered.
 fn read_file<T: DeserializeOwned>(
     path: &Path,
     optional: bool,
+    max_line: usize,
     mut add: impl FnMut(&T, &Location) -> Result<()>,
 ) -> Result<Option<u64>> {
     let file = match File::open(path) {
@@ -124,9 +148,13 @@ fn read_file<T: DeserializeOwned>(
     let mut records = 0u64;
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line).map_err(|e| io_error(path, e))? == 0 {
+        // Room for the longest allowed line, its `\r\n` and, on the first line, a BOM.
+        let bom = if at.index == 0 { 3 } else { 0 };
+        let room = u64::try_from(max_line).unwrap_or(u64::MAX).saturating_add(2 + bom);
+        if (&mut reader).take(room).read_until(b'\n', &mut line).map_err(|e| io_error(path, e))? == 0 {
             break;
         }
+        let cut = line.len() as u64 == room && line.last() != Some(&b'\n');
         at.index += 1;
         let mut bytes = line.as_slice();
         if at.index == 1 {
@@ -134,6 +162,15 @@ fn read_file<T: DeserializeOwned>(
         }
         while let [rest @ .., b'\n' | b'\r'] = bytes {
             bytes = rest;
+        }
+        if cut || bytes.len() > max_line {
+            return Err(Error::malformed(
+                &at,
+                "-",
+                format!(
+                    "the line is longer than the limit of {max_line} bytes (`InputLimits::max_line_bytes`)"
+                ),
+            ));
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;

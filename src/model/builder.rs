@@ -3,6 +3,7 @@
 use crate::error::{ErrorKind, Location};
 use crate::model::columns::{EngagementColumns, PostColumns, UserColumns};
 use crate::model::graph::SocialGraph;
+use crate::model::input_limits::InputLimits;
 use crate::model::interner::Interner;
 use crate::model::kinds::{EdgeKind, EngagementKind, PostId, UserId};
 use crate::model::records::{EngagementRecord, PostRecord, UserRecord};
@@ -46,9 +47,11 @@ struct PendingRef {
 /// be added; `reply_to`/`repost_of` may point to posts added later). In strict mode (the
 /// default) the first bad record is an error; in lenient mode records with unknown users
 /// or posts are skipped and counted in the [`IngestReport`]. Duplicate ids and malformed
-/// values are errors in both modes.
+/// values are errors in both modes, and so are records over the [`InputLimits`] (the
+/// defaults unless [`DatasetBuilder::limits`] says otherwise).
 pub struct DatasetBuilder {
     lenient: bool,
+    limits: InputLimits,
     users: UserColumns,
     labels: Interner,
     posts: PostColumns,
@@ -65,13 +68,6 @@ impl Default for DatasetBuilder {
     }
 }
 
-fn check_id(at: &Location, field: &str, id: &str) -> Result<()> {
-    if id.is_empty() {
-        return Err(Error::malformed(at, field, "empty id"));
-    }
-    Ok(())
-}
-
 fn check_finite(at: &Location, field: &str, value: f64) -> Result<()> {
     if !value.is_finite() {
         return Err(Error::malformed(at, field, format!("not a finite number ({value})")));
@@ -84,6 +80,7 @@ impl DatasetBuilder {
     pub fn new() -> Self {
         DatasetBuilder {
             lenient: false,
+            limits: InputLimits::default(),
             users: UserColumns::default(),
             labels: Interner::default(),
             posts: PostColumns::default(),
@@ -101,11 +98,18 @@ impl DatasetBuilder {
         self
     }
 
+    /// Bounds on each record (default [`InputLimits::default`]).
+    pub fn limits(mut self, limits: InputLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// A builder holding everything in `dataset`, to append posts and engagements to it.
     pub fn from_dataset(dataset: Dataset) -> Self {
         let edges = EdgeKind::ALL.map(|k| dataset.graph.edges(k));
         DatasetBuilder {
             lenient: false,
+            limits: InputLimits::default(),
             records: [
                 dataset.users.ids.len() as u64,
                 edges.iter().map(|e| e.len() as u64).sum(),
@@ -157,10 +161,10 @@ impl DatasetBuilder {
 
     /// Adds a user read from `at` (named in errors).
     pub fn add_user_at(&mut self, user: &UserRecord, at: &Location) -> Result<UserId> {
-        check_id(at, "id", &user.id)?;
-        for (key, value) in &user.attrs {
-            check_id(at, &format!("attrs.{key}"), key)?;
-            let _ = value;
+        self.limits.check_id(at, "id", &user.id)?;
+        self.limits.check_user(at, user)?;
+        if user.attrs.keys().any(String::is_empty) {
+            return Err(Error::malformed(at, "attrs.", "empty id"));
         }
         let (id, new) = self.users.ids.intern(&user.id);
         if !new {
@@ -188,8 +192,8 @@ impl DatasetBuilder {
 
     /// Adds an edge read from `at`.
     pub fn add_edge_at(&mut self, src: &str, dst: &str, kind: EdgeKind, at: &Location) -> Result<()> {
-        check_id(at, "src", src)?;
-        check_id(at, "dst", dst)?;
+        self.limits.check_id(at, "src", src)?;
+        self.limits.check_id(at, "dst", dst)?;
         let Some(s) = self.users.ids.lookup(src) else { return self.unknown(at, "src", "user", src) };
         let Some(d) = self.users.ids.lookup(dst) else { return self.unknown(at, "dst", "user", dst) };
         if s == d {
@@ -220,14 +224,15 @@ impl DatasetBuilder {
 
     /// Adds a post read from `at`. Returns `None` when lenient mode skipped it.
     pub fn add_post_at(&mut self, post: &PostRecord, at: &Location) -> Result<Option<PostId>> {
-        check_id(at, "id", &post.id)?;
-        check_id(at, "author", &post.author)?;
+        self.limits.check_id(at, "id", &post.id)?;
+        self.limits.check_id(at, "author", &post.author)?;
+        self.limits.check_post(at, post)?;
         for (name, &value) in &post.features {
             check_finite(at, &format!("features.{name}"), value)?;
         }
         for (field, target) in [("reply_to", &post.reply_to), ("repost_of", &post.repost_of)] {
             if let Some(t) = target {
-                check_id(at, field, t)?;
+                self.limits.check_id(at, field, t)?;
             }
         }
         let Some(author) = self.users.ids.lookup(&post.author) else {
@@ -262,8 +267,8 @@ impl DatasetBuilder {
 
     /// Adds an engagement read from `at`.
     pub fn add_engagement_at(&mut self, e: &EngagementRecord, at: &Location) -> Result<()> {
-        check_id(at, "user", &e.user)?;
-        check_id(at, "post", &e.post)?;
+        self.limits.check_id(at, "user", &e.user)?;
+        self.limits.check_id(at, "post", &e.post)?;
         if let Some(r) = e.rating {
             check_finite(at, "rating", r)?;
             if !(0.0..=1.0).contains(&r) {

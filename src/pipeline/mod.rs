@@ -1,8 +1,10 @@
 //! Pipelines: a JSON spec of stages, validated, with defaults filled and a fingerprint.
 
+mod limits;
 mod presets;
 pub mod registry;
 
+pub use limits::Limits;
 pub use presets::{preset_spec, PRESETS};
 
 use crate::engine::Plan;
@@ -31,6 +33,8 @@ pub struct Pipeline {
     pub(crate) rescorers: Vec<Box<dyn Rescorer>>,
     pub(crate) selector: Box<dyn Selector>,
     pub(crate) plan: Plan,
+    /// What the pipeline may do (unbounded unless built with limits).
+    pub(crate) limits: Limits,
     canonical: Value,
     fingerprint: String,
 }
@@ -70,11 +74,45 @@ impl Pipeline {
         Pipeline::from_value(spec)
     }
 
-    /// Parses and validates a JSON spec.
+    /// Parses and validates a JSON spec from a trusted source: the pipeline runs with
+    /// [`Limits::unbounded`]. For a spec written by anyone, use
+    /// [`Pipeline::from_json_with_limits`].
     pub fn from_json(json: &str) -> Result<Pipeline> {
         let value: Value =
             serde_json::from_str(json).map_err(|e| spec_error("-", format!("not valid JSON: {e}")))?;
         Pipeline::from_value(value)
+    }
+
+    /// Parses and validates a JSON spec from an untrusted source: the spec must be within
+    /// `limits` (an error names the stage, its place in the spec, the parameter and the
+    /// limit), and every feed the pipeline ranks is bounded by them (see [`Limits`]).
+    ///
+    /// ```
+    /// use glassfeed::{Limits, Pipeline};
+    /// let adversarial = r#"{"sources":[{"stage":"in_network","max_age_hours":1e9}]}"#;
+    /// let err = Pipeline::from_json_with_limits(adversarial, &Limits::default()).unwrap_err();
+    /// assert!(err.to_string().contains("in_network (sources[0])"), "{err}");
+    /// assert!(err.to_string().contains("max_age_hours"), "{err}");
+    /// # Ok::<(), glassfeed::Error>(())
+    /// ```
+    pub fn from_json_with_limits(json: &str, limits: &Limits) -> Result<Pipeline> {
+        limits.check_spec_size(json)?;
+        Pipeline::from_json(json)?.with_limits(limits)
+    }
+
+    /// The same pipeline bounded by `limits`: its canonical spec is checked against them
+    /// and every feed it ranks is bounded by them. Limits are not part of the fingerprint
+    /// (they are the operator's, not the algorithm's); a feed they truncate says so in
+    /// every explanation.
+    pub fn with_limits(mut self, limits: &Limits) -> Result<Pipeline> {
+        limits.check_spec(&self.canonical)?;
+        self.limits = limits.clone();
+        Ok(self)
+    }
+
+    /// The limits the pipeline runs with ([`Limits::unbounded`] unless built with some).
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// Validates a spec given as a JSON value.
@@ -172,6 +210,7 @@ impl Pipeline {
         let plan = Plan::of(&sources, &filters, &scorers, social_proof_hours);
         Pipeline {
             plan,
+            limits: Limits::unbounded(),
             name: name.to_string(),
             sources,
             filters,

@@ -139,6 +139,7 @@ fn unpack(ds: &Dataset, c: &FeedColumns, name: &str) -> crate::Result<Vec<Feed>>
                 sourced: 0,
                 filtered: 0,
                 explanations: Vec::new(),
+                work: Default::default(),
             });
         }
         let item = FeedItem {
@@ -164,6 +165,7 @@ fn unpack(ds: &Dataset, c: &FeedColumns, name: &str) -> crate::Result<Vec<Feed>>
                 sourced: 0,
                 filtered: 0,
                 explanations: Vec::new(),
+                work: Default::default(),
             })
             .collect();
         for feed in feeds {

@@ -59,7 +59,7 @@ impl PyDataset {
     #[staticmethod]
     #[pyo3(signature = (dir, lenient = false))]
     fn from_jsonl(py: Python<'_>, dir: PathBuf, lenient: bool) -> PyResult<PyDataset> {
-        let options = IngestOptions { lenient };
+        let options = IngestOptions::default().with_lenient(lenient);
         let (ds, _) = py.allow_threads(|| Dataset::from_jsonl_dir_with(&dir, &options)).py_err()?;
         Ok(PyDataset::new(ds))
     }
@@ -73,7 +73,7 @@ impl PyDataset {
         dir: PathBuf,
         lenient: bool,
     ) -> PyResult<(PyDataset, Bound<'py, PyDict>)> {
-        let options = IngestOptions { lenient };
+        let options = IngestOptions::default().with_lenient(lenient);
         let (ds, report) = py.allow_threads(|| Dataset::from_jsonl_dir_with(&dir, &options)).py_err()?;
         let counts = PyDict::new(py);
         for (problem, n) in &report.skipped {

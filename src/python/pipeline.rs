@@ -33,10 +33,17 @@ impl PyPipeline {
     }
 
     /// Parses and validates a JSON spec; problems raise ``SpecError`` naming the stage
-    /// and the parameter.
+    /// and the parameter. ``untrusted=True`` (for a spec written by anyone) checks it
+    /// against the default ``Limits`` and bounds the work of every feed it ranks.
     #[staticmethod]
-    fn from_json(spec: &str) -> PyResult<PyPipeline> {
-        Ok(PyPipeline { inner: Arc::new(Pipeline::from_json(spec).py_err()?) })
+    #[pyo3(signature = (spec, untrusted = false))]
+    fn from_json(spec: &str, untrusted: bool) -> PyResult<PyPipeline> {
+        let pipeline = if untrusted {
+            Pipeline::from_json_with_limits(spec, &crate::Limits::default())
+        } else {
+            Pipeline::from_json(spec)
+        };
+        Ok(PyPipeline { inner: Arc::new(pipeline.py_err()?) })
     }
 
     /// Names of the built-in presets.

@@ -75,16 +75,31 @@ impl BridgingPosts {
         let from = crate::stages::window_start(input.now, self.params.max_age_hours);
         let negative_quota = (self.params.n as f64 * sides[0].0).round() as usize;
         let mut picked: Vec<(PostId, f64)> = Vec::with_capacity(self.params.n);
+        let (mut read, mut truncated) = (0usize, false);
+        let allowance = input.state.posts_allowance();
         for ((_, ranking), quota) in sides.iter().zip([negative_quota, self.params.n - negative_quota]) {
-            picked.extend(
-                ranking
-                    .iter()
-                    .map(|&p| (PostId(p), model.post_intercept(PostId(p)).unwrap_or(f64::NEG_INFINITY)))
-                    .take_while(|&(_, score)| score >= self.params.min_score)
-                    .filter(|&(p, _)| from < ds.created_at(p) && ds.created_at(p) <= input.now)
-                    .take(quota),
-            );
+            let mut taken = 0;
+            for &p in ranking.iter() {
+                if taken == quota {
+                    break;
+                }
+                if read == allowance {
+                    truncated = true;
+                    break;
+                }
+                read += 1;
+                let p = PostId(p);
+                let score = model.post_intercept(p).unwrap_or(f64::NEG_INFINITY);
+                if score < self.params.min_score {
+                    break;
+                }
+                if from < ds.created_at(p) && ds.created_at(p) <= input.now {
+                    picked.push((p, score));
+                    taken += 1;
+                }
+            }
         }
+        input.state.record_posts_read(read, truncated);
         picked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| ds.post_name(a.0).cmp(ds.post_name(b.0))));
         picked
     }

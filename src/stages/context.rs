@@ -2,6 +2,9 @@
 //! the engine computed once for the feed (only the parts the pipeline reads).
 
 use crate::model::{Dataset, EngagementKind, PostId, Ragged, UserId};
+use crate::pipeline::Limits;
+use crate::stages::budget::{fair_quota, newest, FeedBudget, WorkRead};
+use std::sync::atomic::Ordering;
 
 /// A candidate as a source proposed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +48,8 @@ pub struct ViewerState {
     pub candidates: Vec<u32>,
     /// `(original, newest repost of it among the candidates)`, sorted by original.
     pub kept_reposts: Vec<(u32, u32)>,
+    /// The work limits of this feed and what has been read so far.
+    work: FeedBudget,
 }
 
 impl ViewerState {
@@ -60,6 +65,59 @@ impl ViewerState {
         self.affinity.clear();
         self.candidates.clear();
         self.kept_reposts.clear();
+    }
+
+    /// Starts a feed ranked under `limits`: resets the counters of what was read.
+    pub(crate) fn start_feed(&mut self, limits: &Limits) {
+        self.work = FeedBudget::new(limits);
+    }
+
+    /// What this feed read so far (`viewer` follows `followees` accounts).
+    pub(crate) fn work_read(&self, followees: usize) -> WorkRead {
+        let w = &self.work;
+        WorkRead {
+            followees: followees.min(w.max_followees),
+            followees_truncated: followees > w.max_followees,
+            engagements: w.engagements_read,
+            engagements_truncated: w.engagements_truncated,
+            history: w.history_read,
+            history_truncated: w.history_truncated,
+            posts: w.posts_read.load(Ordering::Relaxed),
+            posts_truncated: w.posts_truncated.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The accounts `viewer` follows whose posts and engagements this feed reads: the
+    /// first `Limits::max_followees_scanned` in dataset order (all without limits).
+    pub fn followees_read<'a>(&self, ds: &'a Dataset, viewer: UserId) -> &'a [u32] {
+        let all = ds.graph().followees(viewer.0);
+        &all[..all.len().min(self.work.max_followees)]
+    }
+
+    /// How many more posts the sources of this feed may read (`usize::MAX` without limits).
+    pub fn posts_allowance(&self) -> usize {
+        self.work.max_posts.saturating_sub(self.work.posts_read.load(Ordering::Relaxed))
+    }
+
+    /// Records that a source read `read` posts, and whether it left some out for the
+    /// budget's sake.
+    pub fn record_posts_read(&self, read: usize, truncated: bool) {
+        self.work.posts_read.fetch_add(read, Ordering::Relaxed);
+        if truncated {
+            self.work.posts_truncated.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// The viewer's engagements at or before `now`, the newest
+    /// `Limits::max_history_scanned` of them (indices into the engagement columns).
+    fn history_read<'a>(&mut self, ds: &'a Dataset, viewer: UserId, now: i64) -> &'a [u32] {
+        let row = ds.history.row(viewer.index());
+        let at = &ds.engagements.at;
+        let row = &row[..row.partition_point(|&e| at[e as usize] <= now)];
+        let read = newest(row, self.work.max_history);
+        self.work.history_read = read.len();
+        self.work.history_truncated |= read.len() < row.len();
+        read
     }
 
     /// Marks the accounts `viewer` follows, for constant-time [`ViewerState::follows`].
@@ -174,15 +232,26 @@ impl ViewerState {
         let graph = ds.graph();
         let (blocks, blocked_by) = (graph.blocks(viewer.0), graph.blocked_by(viewer.0));
         let shift = u64::BITS - (ds.user_count() as u64).leading_zeros();
-        for &f in graph.followees(viewer.0) {
-            if blocks.binary_search(&f).is_ok() || blocked_by.binary_search(&f).is_ok() {
-                continue;
-            }
-            let range = ds.proof_history.row_range(f as usize);
-            let at = &ds.proof_at[range.clone()];
-            let posts = &ds.proof_history.values()[range];
-            let (start, end) = time_window(at, from, now);
-            self.proof_pairs.extend(posts[start..end].iter().map(|&p| u64::from(p) << shift | u64::from(f)));
+        // Each followee's engagements in the window, then the fair share of the budget.
+        let windows: Vec<(u32, &[u32])> = self
+            .followees_read(ds, viewer)
+            .iter()
+            .filter(|&&f| blocks.binary_search(&f).is_err() && blocked_by.binary_search(&f).is_err())
+            .map(|&f| {
+                let range = ds.proof_history.row_range(f as usize);
+                let at = &ds.proof_at[range.clone()];
+                let posts = &ds.proof_history.values()[range];
+                let (start, end) = time_window(at, from, now);
+                (f, &posts[start..end])
+            })
+            .collect();
+        let mut lengths: Vec<usize> = windows.iter().map(|(_, w)| w.len()).collect();
+        let quota = fair_quota(&mut lengths, self.work.max_engagements);
+        for (f, posts) in windows {
+            let read = newest(posts, quota);
+            self.work.engagements_read += read.len();
+            self.work.engagements_truncated |= read.len() < posts.len();
+            self.proof_pairs.extend(read.iter().map(|&p| u64::from(p) << shift | u64::from(f)));
         }
         self.proof_pairs.sort_unstable();
         let mask = (1u64 << shift) - 1;
@@ -212,12 +281,12 @@ impl ViewerState {
     pub fn compute_seen(&mut self, ds: &Dataset, viewer: UserId, now: i64) {
         self.seen.clear();
         let e = &ds.engagements;
+        let history = self.history_read(ds, viewer, now);
         self.seen.extend(
-            ds.history
-                .row(viewer.index())
+            history
                 .iter()
                 .map(|&i| i as usize)
-                .filter(|&i| e.at[i] <= now && e.kind[i] == EngagementKind::Impression)
+                .filter(|&i| e.kind[i] == EngagementKind::Impression)
                 .map(|i| e.post[i]),
         );
         self.seen.sort_unstable();
@@ -240,9 +309,11 @@ impl ViewerState {
     /// Sums `0.5^(age_hours / 168)` over the viewer's positive engagements (like, repost,
     /// reply, quote, share, click, profile click) at or before `now`, per author.
     pub fn compute_affinity(&mut self, ds: &Dataset, viewer: UserId, now: i64) {
-        let mut pairs: Vec<(u32, f64)> = ds
-            .history(viewer)
-            .filter(|e| e.at <= now && is_positive(e.kind))
+        let history = self.history_read(ds, viewer, now);
+        let mut pairs: Vec<(u32, f64)> = history
+            .iter()
+            .map(|&i| ds.engagement(i as usize))
+            .filter(|e| is_positive(e.kind))
             .map(|e| {
                 let age_hours = now.saturating_sub(e.at) as f64 / 3600.0;
                 (ds.author(e.post).0, 0.5f64.powf(age_hours / AFFINITY_HALF_LIFE_HOURS))

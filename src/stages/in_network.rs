@@ -2,6 +2,7 @@
 
 use crate::error::Result;
 use crate::model::{PostId, UserId};
+use crate::stages::budget::{fair_quota, newest};
 use crate::stages::{hours, Input, Source, Sourced, Stage, ViewerInput};
 use crate::Error;
 use serde::{Deserialize, Serialize};
@@ -64,11 +65,23 @@ impl Stage for InNetwork {
 impl Source for InNetwork {
     fn collect(&self, input: &ViewerInput<'_>, out: &mut Vec<Sourced>) {
         let from = self.from(input.now);
-        for &f in input.ds.graph().followees(input.viewer.0) {
-            for &p in input.ds.posts_by_between(UserId(f), from, input.now) {
-                out.push(Sourced { post: PostId(p), source: 0, proof: 0 });
-            }
+        let windows: Vec<&[u32]> = input
+            .state
+            .followees_read(input.ds, input.viewer)
+            .iter()
+            .map(|&f| input.ds.posts_by_between(UserId(f), from, input.now))
+            .collect();
+        // Over the feed's budget, every followee contributes its newest posts, a fair share.
+        let mut lengths: Vec<usize> = windows.iter().map(|w| w.len()).collect();
+        let quota = fair_quota(&mut lengths, input.state.posts_allowance());
+        let (mut read, mut truncated) = (0, false);
+        for posts in windows {
+            let kept = newest(posts, quota);
+            read += kept.len();
+            truncated |= kept.len() < posts.len();
+            out.extend(kept.iter().map(|&p| Sourced { post: PostId(p), source: 0, proof: 0 }));
         }
+        input.state.record_posts_read(read, truncated);
     }
 
     fn why(&self, input: &ViewerInput<'_>, sourced: &Sourced) -> String {
@@ -88,6 +101,8 @@ impl Source for InNetwork {
             format!("in_network: you do not follow {}", input.handle(author))
         } else if input.ds.created_at(post) > input.now {
             "in_network: posted after the ranking time".to_string()
+        } else if input.ds.created_at(post) > self.from(input.now) {
+            "in_network: left out by this feed's work limits (see `limits`)".to_string()
         } else {
             format!(
                 "in_network: posted {} ago, outside its {} window",

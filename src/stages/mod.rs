@@ -6,6 +6,7 @@
 //! ([`Stage::reads`]) so an audit can list a pipeline's inputs. Stages never touch
 //! threads: the engine owns parallelism and calls stages for one viewer at a time.
 
+pub(crate) mod budget;
 mod context;
 mod features;
 

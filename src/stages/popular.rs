@@ -51,17 +51,30 @@ impl Popular {
         input.ds.graph().followees(input.viewer.0).len() < self.params.max_followees
     }
 
-    /// The top posts in the window, best first, with their engagement totals.
-    fn top<'a>(&self, input: &ViewerInput<'a>) -> impl Iterator<Item = (PostId, u64)> + 'a {
+    /// Calls `found(rank, post)` for the top posts in the window, best first; returns how
+    /// many posts of the global ranking it read, and whether the feed's budget stopped it
+    /// before it found `n`.
+    fn top(&self, input: &ViewerInput<'_>, mut found: impl FnMut(usize, PostId)) -> (usize, bool) {
         let ds = input.ds;
         let from = crate::stages::window_start(input.now, self.params.max_age_hours);
-        let now = input.now;
-        ds.posts_by_engagement()
-            .iter()
-            .map(|&p| PostId(p))
-            .filter(move |&p| (from < ds.created_at(p)) && (ds.created_at(p) <= now))
-            .map(move |p| (p, ds.popularity(p)))
-            .take(self.params.n)
+        let ranking = ds.posts_by_engagement();
+        let allowance = input.state.posts_allowance();
+        let (mut read, mut rank) = (0, 0);
+        for &p in ranking {
+            if rank == self.params.n {
+                return (read, false);
+            }
+            if read == allowance {
+                return (read, true);
+            }
+            read += 1;
+            let p = PostId(p);
+            if from < ds.created_at(p) && ds.created_at(p) <= input.now {
+                found(rank, p);
+                rank += 1;
+            }
+        }
+        (read, false)
     }
 }
 
@@ -82,9 +95,10 @@ impl Source for Popular {
         if !self.eligible(input) {
             return;
         }
-        for (rank, (post, _)) in self.top(input).enumerate() {
+        let (read, truncated) = self.top(input, |rank, post| {
             out.push(Sourced { post, source: 0, proof: rank as u32 + 1 });
-        }
+        });
+        input.state.record_posts_read(read, truncated);
     }
 
     fn why(&self, input: &ViewerInput<'_>, sourced: &Sourced) -> String {
