@@ -352,7 +352,9 @@ impl<'a> Decoder<'a> {
         let engagements = self.engagements(n_users, n_posts)?;
         let page_rank = if self.flag("page_rank")? {
             let rank: Vec<f64> = self.array_len("page_rank", n_users)?;
-            self.finite("page_rank", &rank)?;
+            if let Some(r) = rank.iter().find(|r| !r.is_finite() || **r < 0.0) {
+                return Err(self.error("page_rank", format!("{r} is not a page rank")));
+            }
             Some(rank)
         } else {
             None
