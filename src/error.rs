@@ -14,9 +14,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub struct Location {
     /// The file path or table name, e.g. `world/posts.jsonl` or `posts`.
     pub source: String,
-    /// What `index` counts: `line`, `row` or `record`.
+    /// What `index` counts: `line`, `row`, `record` or (in a snapshot file) `byte`.
     pub unit: &'static str,
-    /// 1-based line number (files) or 0-based row (frames) or 1-based record (builder).
+    /// 1-based line number (files) or 0-based row (frames) or 1-based record (builder),
+    /// or the 0-based byte offset of a field in a snapshot file.
     pub index: u64,
 }
 
@@ -96,7 +97,9 @@ pub enum ErrorKind {
         source: std::io::Error,
     },
     /// A record is not valid: bad JSON, a missing field, a wrong type, a non-finite
-    /// number, an empty id, a non-integer timestamp, an unknown enum value.
+    /// number, an empty id, a non-integer timestamp, an unknown enum value. Also a damaged
+    /// snapshot file: wrong magic or format version, truncated, checksum mismatch, or a
+    /// field out of range (see [`snapshot`](crate::snapshot)).
     #[error("{at}: field `{field}`: {message}")]
     Malformed {
         /// Where the record is.

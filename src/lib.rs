@@ -10,6 +10,8 @@
 //!   feed ([`Pipeline::rank`]) or every feed in parallel ([`Pipeline::rank_all`]) and
 //!   explains every decision ([`Explanation`], [`Pipeline::why_not`], [`Pipeline::compare`]).
 //! * [`synth`]: a seeded synthetic town square in viewpoint communities.
+//! * [`snapshot`]: binary snapshots ([`Dataset::save`], [`Dataset::load`]) and a dataset
+//!   that grows while it is ranked ([`LiveDataset`]).
 #![deny(missing_docs)]
 
 pub mod audit;
@@ -21,6 +23,7 @@ pub mod model;
 pub mod pipeline;
 #[cfg(feature = "python")]
 mod python;
+pub mod snapshot;
 pub mod stages;
 pub mod synth;
 
@@ -35,4 +38,5 @@ pub use model::{
     IngestReport, InputLimits, MemoryUsage, PostId, PostRecord, SocialGraph, UserId, UserRecord,
 };
 pub use pipeline::{Limits, Pipeline};
+pub use snapshot::{Batch, LiveDataset, Snapshot};
 pub use stages::ExplainMode;

@@ -15,20 +15,20 @@ use ndarray::Array1;
 /// intercept and factor (but their rater counts are kept).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BridgingModel {
-    pub(super) mu: f64,
-    pub(super) user_intercepts: Array1<f64>,
-    pub(super) user_factors: Array1<f64>,
-    pub(super) post_intercepts: Array1<f64>,
-    pub(super) post_factors: Array1<f64>,
+    pub(crate) mu: f64,
+    pub(crate) user_intercepts: Array1<f64>,
+    pub(crate) user_factors: Array1<f64>,
+    pub(crate) post_intercepts: Array1<f64>,
+    pub(crate) post_factors: Array1<f64>,
     /// Posts rated by each user.
-    pub(super) user_ratings: Vec<u32>,
+    pub(crate) user_ratings: Vec<u32>,
     /// Distinct raters of each post on the negative and positive side.
-    pub(super) post_raters: Vec<[u32; 2]>,
-    pub(super) min_raters: u32,
-    pub(super) observations: usize,
-    pub(super) iterations: u32,
-    pub(super) final_loss: f64,
-    pub(super) converged: bool,
+    pub(crate) post_raters: Vec<[u32; 2]>,
+    pub(crate) min_raters: u32,
+    pub(crate) observations: usize,
+    pub(crate) iterations: u32,
+    pub(crate) final_loss: f64,
+    pub(crate) converged: bool,
 }
 
 impl BridgingModel {

@@ -107,19 +107,37 @@ impl DatasetBuilder {
     /// A builder holding everything in `dataset`, to append posts and engagements to it.
     pub fn from_dataset(dataset: Dataset) -> Self {
         let edges = EdgeKind::ALL.map(|k| dataset.graph.edges(k));
+        Self::holding(dataset.users, dataset.labels, dataset.posts, dataset.engagements, edges)
+    }
+
+    /// Like [`DatasetBuilder::from_dataset`] for a dataset that others still read: copies
+    /// its records (not its derived indexes or caches).
+    pub(crate) fn from_shared(dataset: &Dataset) -> Self {
+        let edges = EdgeKind::ALL.map(|k| dataset.graph.edges(k));
+        let (users, labels) = (dataset.users.clone(), dataset.labels.clone());
+        Self::holding(users, labels, dataset.posts.clone(), dataset.engagements.clone(), edges)
+    }
+
+    fn holding(
+        users: UserColumns,
+        labels: Interner,
+        posts: PostColumns,
+        engagements: EngagementColumns,
+        edges: [Vec<(u32, u32)>; 3],
+    ) -> Self {
         DatasetBuilder {
             lenient: false,
             limits: InputLimits::default(),
             records: [
-                dataset.users.ids.len() as u64,
+                users.ids.len() as u64,
                 edges.iter().map(|e| e.len() as u64).sum(),
-                dataset.posts.len() as u64,
-                dataset.engagements.len() as u64,
+                posts.len() as u64,
+                engagements.len() as u64,
             ],
-            users: dataset.users,
-            labels: dataset.labels,
-            posts: dataset.posts,
-            engagements: dataset.engagements,
+            users,
+            labels,
+            posts,
+            engagements,
             edges,
             pending: Vec::new(),
             report: IngestReport::default(),

@@ -58,21 +58,21 @@ fn same_floats(a: &[f64], b: &[f64]) -> bool {
 pub(crate) struct FeatureColumns {
     pub names: Interner,
     /// While building: one column per name.
-    building: Vec<Vec<f64>>,
+    pub(crate) building: Vec<Vec<f64>>,
     /// Once built: where each column lives (`None` while building).
-    slots: Option<Vec<Slot>>,
-    narrow: Vec<f32>,
-    narrow_width: usize,
-    wide: Vec<f64>,
-    wide_width: usize,
-    rows: usize,
+    pub(crate) slots: Option<Vec<Slot>>,
+    pub(crate) narrow: Vec<f32>,
+    pub(crate) narrow_width: usize,
+    pub(crate) wide: Vec<f64>,
+    pub(crate) wide_width: usize,
+    pub(crate) rows: usize,
     /// Contiguous `f64` copies of built columns, made on request.
-    views: Vec<OnceLock<Vec<f64>>>,
+    pub(crate) views: Vec<OnceLock<Vec<f64>>>,
 }
 
 /// Where a built feature column lives: its position in the rows of one of the blocks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Slot {
+pub(crate) enum Slot {
     Narrow(usize),
     Wide(usize),
 }

@@ -404,6 +404,29 @@ impl Dataset {
             return Ok(fitted.clone());
         }
         let model = BridgingModel::fit(self, config)?;
+        let fitted = self.rank_bridging(config.clone(), Arc::new(model));
+        cache.push(fitted.clone());
+        Ok(fitted)
+    }
+
+    /// Every bridging model fitted on this snapshot so far, with its configuration.
+    pub(crate) fn bridging_fits(&self) -> Vec<(BridgingConfig, Arc<BridgingModel>)> {
+        let cache = self.bridging.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache.iter().map(|f| (f.config.clone(), f.model.clone())).collect()
+    }
+
+    /// Caches a model fitted earlier on an equal dataset (read from a snapshot), so that
+    /// [`Dataset::bridging_model`] does not fit it again.
+    pub(crate) fn restore_bridging(&self, config: BridgingConfig, model: BridgingModel) {
+        let fitted = self.rank_bridging(config, Arc::new(model));
+        let mut cache = self.bridging.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !cache.iter().any(|f| f.config == fitted.config) {
+            cache.push(fitted);
+        }
+    }
+
+    /// The supported posts of a fitted model ranked by bridging score, split by side.
+    fn rank_bridging(&self, config: BridgingConfig, model: Arc<BridgingModel>) -> FittedBridging {
         let mut ranking: Vec<u32> =
             (0..self.post_count() as u32).filter(|&p| model.post_intercept(PostId(p)).is_some()).collect();
         let score = |p: u32| model.post_intercept(PostId(p)).unwrap_or(f64::NEG_INFINITY);
@@ -425,9 +448,7 @@ impl Dataset {
                 ranking.iter().copied().filter(|&p| side(self.author(PostId(p))) == Some(s)).collect();
             (users[s] as f64 / rating_users, Arc::<[u32]>::from(posts))
         });
-        let fitted = FittedBridging { config: config.clone(), model: Arc::new(model), by_side };
-        cache.push(fitted.clone());
-        Ok(fitted)
+        FittedBridging { config, model, by_side }
     }
 
     /// Bytes held, by component.

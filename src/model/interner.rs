@@ -115,6 +115,47 @@ impl Interner {
         (id, true)
     }
 
+    /// The string buffer, the end offset of each string, and (when frozen) the ids sorted
+    /// by string, for the snapshot writer.
+    pub(crate) fn raw_parts(&self) -> (&str, &[u32], Option<&[u32]>) {
+        (&self.bytes, &self.ends, self.frozen.then_some(self.sorted.as_slice()))
+    }
+
+    /// A frozen interner from the parts [`Interner::raw_parts`] gives, checked: ends
+    /// non-decreasing, within `bytes` and on character boundaries, the last one at the end
+    /// of `bytes`; `sorted` a permutation of the ids whose strings strictly increase (so
+    /// no string appears twice). Returns what is wrong otherwise.
+    pub(crate) fn from_raw_parts(bytes: String, ends: Vec<u32>, sorted: Vec<u32>) -> Result<Self, String> {
+        let mut start = 0u32;
+        for (i, &end) in ends.iter().enumerate() {
+            if end < start || end as usize > bytes.len() || !bytes.is_char_boundary(end as usize) {
+                return Err(format!(
+                    "string {i} ends at byte {end}, not a valid end in {} bytes",
+                    bytes.len()
+                ));
+            }
+            start = end;
+        }
+        if start as usize != bytes.len() {
+            return Err(format!("the strings end at byte {start} but the buffer holds {}", bytes.len()));
+        }
+        if sorted.len() != ends.len() {
+            return Err(format!("{} sorted ids for {} strings", sorted.len(), ends.len()));
+        }
+        let mut seen = vec![false; ends.len()];
+        for &id in &sorted {
+            match seen.get_mut(id as usize) {
+                Some(slot) if !*slot => *slot = true,
+                _ => return Err(format!("sorted ids are not a permutation (id {id})")),
+            }
+        }
+        let interner = Interner { bytes, ends, sorted, frozen: true, ..Default::default() };
+        if let Some(w) = interner.sorted.windows(2).find(|w| interner.get(w[0]) >= interner.get(w[1])) {
+            return Err(format!("`{}` is repeated or out of order", interner.get(w[1])));
+        }
+        Ok(interner)
+    }
+
     /// All strings in id order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.ends.len() as u32).map(move |i| self.get(i))
@@ -205,6 +246,24 @@ impl<T: Copy> Ragged<T> {
     /// Bytes held.
     pub fn memory_usage(&self) -> usize {
         self.ends.capacity() * 4 + self.values.capacity() * std::mem::size_of::<T>()
+    }
+
+    /// The end of each row in [`Ragged::values`].
+    pub(crate) fn ends(&self) -> &[u32] {
+        &self.ends
+    }
+
+    /// Rows from their ends and values, checked: ends non-decreasing, the last one (or 0)
+    /// equal to the number of values. Returns what is wrong otherwise.
+    pub(crate) fn from_parts(ends: Vec<u32>, values: Vec<T>) -> Result<Self, String> {
+        if let Some(w) = ends.windows(2).find(|w| w[0] > w[1]) {
+            return Err(format!("row ends decrease ({} then {})", w[0], w[1]));
+        }
+        let last = ends.last().map_or(0, |&e| e as usize);
+        if last != values.len() {
+            return Err(format!("rows end at {last} but {} values are stored", values.len()));
+        }
+        Ok(Ragged { ends, values })
     }
 
     /// Releases spare capacity (rows grow by doubling while they are pushed).

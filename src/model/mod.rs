@@ -1,7 +1,7 @@
 //! The data model: users, the social graph, posts and engagements (DESIGN §2).
 
 mod builder;
-mod columns;
+pub(crate) mod columns;
 mod dataset;
 mod graph;
 mod input_limits;

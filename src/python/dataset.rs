@@ -111,6 +111,22 @@ impl PyDataset {
         py.allow_threads(|| ds.write_jsonl_dir(&dir)).py_err()
     }
 
+    /// Writes the dataset as a binary snapshot (versioned, checksummed, written to a
+    /// temporary file and renamed, readable by its owner only) that ``Dataset.load`` reads
+    /// back into an equal dataset, with the page rank and bridging models computed so far.
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        let ds = &self.inner;
+        py.allow_threads(|| ds.save(&path)).py_err()
+    }
+
+    /// Reads a binary snapshot written by ``save``. A truncated, corrupted or foreign
+    /// file, or one of another format version, raises ``DataError`` naming the file, the
+    /// byte offset and the field; a missing file raises ``IoError``.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<PyDataset> {
+        py.allow_threads(|| Dataset::load(&path)).py_err().map(PyDataset::new)
+    }
+
     /// Number of users.
     #[getter]
     fn user_count(&self) -> usize {
