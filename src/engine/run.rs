@@ -30,6 +30,9 @@ pub(crate) struct Plan {
     /// Indices of the `policy_labels` filters: the engine applies them first, with the
     /// block rule, to decide which posts are not available to the viewer.
     pub policy_filters: Vec<usize>,
+    /// Indices of the filters the screen makes redundant (`policy_labels`, `blocked`):
+    /// skipped when filtering.
+    pub screened_filters: Vec<usize>,
 }
 
 impl Plan {
@@ -61,6 +64,12 @@ impl Plan {
         plan.dedupe_at = filters.iter().position(|f| f.id() == "dedupe_reposts");
         plan.policy_filters =
             filters.iter().enumerate().filter(|(_, f)| f.id() == "policy_labels").map(|(i, _)| i).collect();
+        plan.screened_filters = filters
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.id() == "policy_labels" || f.id() == "blocked")
+            .map(|(i, _)| i)
+            .collect();
         plan
     }
 }
@@ -71,8 +80,8 @@ pub(crate) const PARALLEL_CANDIDATES: usize = 4096;
 
 /// Runs filters `range` on the candidates not yet removed; the first filter that removes a
 /// candidate records the removal. With a `screen`, a candidate that is not available to the
-/// viewer is first marked [`UNAVAILABLE`]; the `policy_labels` filters, which the screen
-/// applies, are skipped.
+/// viewer is first marked [`UNAVAILABLE`]; the `policy_labels` and `blocked` filters, which
+/// the screen applies to every candidate, are skipped.
 fn apply_filters(
     pipeline: &Pipeline,
     input: &ViewerInput<'_>,
@@ -81,7 +90,7 @@ fn apply_filters(
     range: std::ops::Range<usize>,
     screen: Option<&Screen<'_>>,
 ) {
-    let policy = &pipeline.plan.policy_filters;
+    let screened = &pipeline.plan.screened_filters;
     let one = |c: &Sourced, removal: &mut Option<(u16, DecidedBy)>| {
         if removal.is_none() {
             if screen.is_some_and(|s| s.is_unavailable(input, c.post)) {
@@ -91,7 +100,7 @@ fn apply_filters(
             *removal = pipeline.filters[range.clone()]
                 .iter()
                 .zip(range.clone())
-                .filter(|(_, fi)| !policy.contains(fi))
+                .filter(|(_, fi)| !screened.contains(fi))
                 .find_map(|(f, fi)| f.check(input, c.post).map(|by| (fi as u16, by)));
         }
     };
