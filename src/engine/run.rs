@@ -78,30 +78,26 @@ impl Plan {
 /// choice; each candidate's outcome is computed independently, so the result is the same).
 pub(crate) const PARALLEL_CANDIDATES: usize = 4096;
 
-/// Runs filters `range` on the candidates not yet removed; the first filter that removes a
-/// candidate records the removal. With a `screen`, a candidate that is not available to the
-/// viewer is first marked [`UNAVAILABLE`]; the `policy_labels` and `blocked` filters, which
-/// the screen applies to every candidate, are skipped.
+/// Runs the filters `active` (indices, in spec order) on the candidates not yet removed; the
+/// first filter that removes a candidate records the removal. With a `screen`, a candidate
+/// that is not available to the viewer is first marked [`UNAVAILABLE`].
 fn apply_filters(
     pipeline: &Pipeline,
     input: &ViewerInput<'_>,
     sourced: &[Sourced],
     removed: &mut [Option<(u16, DecidedBy)>],
-    range: std::ops::Range<usize>,
+    active: &[u16],
     screen: Option<&Screen<'_>>,
 ) {
-    let screened = &pipeline.plan.screened_filters;
     let one = |c: &Sourced, removal: &mut Option<(u16, DecidedBy)>| {
         if removal.is_none() {
             if screen.is_some_and(|s| s.is_unavailable(input, c.post)) {
                 *removal = Some((UNAVAILABLE, DecidedBy::Platform));
                 return;
             }
-            *removal = pipeline.filters[range.clone()]
+            *removal = active
                 .iter()
-                .zip(range.clone())
-                .filter(|(_, fi)| !screened.contains(fi))
-                .find_map(|(f, fi)| f.check(input, c.post).map(|by| (fi as u16, by)));
+                .find_map(|&fi| pipeline.filters[fi as usize].check(input, c.post).map(|by| (fi, by)));
         }
     };
     #[cfg(feature = "parallel")]
@@ -121,6 +117,8 @@ pub(crate) struct Scratch {
     collected: Vec<Sourced>,
     /// `post << 64 | source << 32 | proof` of each sourced candidate (see [`Scratch::collect`]).
     sourced_keys: Vec<u128>,
+    /// Indices of the filters that can remove anything from the current feed.
+    active_filters: Vec<u16>,
     /// Per sourced candidate: `None` = kept, else (filter index, decided by).
     removed: Vec<Option<(u16, DecidedBy)>>,
     /// Sourced index of each survivor.
@@ -240,10 +238,21 @@ impl Scratch {
         self.removed.resize(self.sourced.len(), None);
         let split = pipeline.plan.dedupe_at.unwrap_or(pipeline.filters.len());
         {
-            // Posts the viewer may not see go first, whatever the spec's filters.
+            // The filters that can remove anything from this feed, less those the screen
+            // makes redundant, split where `dedupe_reposts` starts.
             let input = ViewerInput { ds, viewer, now, state: &self.state };
+            let screened = &pipeline.plan.screened_filters;
+            self.active_filters.clear();
+            self.active_filters.extend(
+                (0..pipeline.filters.len())
+                    .filter(|fi| !screened.contains(fi) && pipeline.filters[*fi].applies_to(&input))
+                    .map(|fi| fi as u16),
+            );
+            // Posts the viewer may not see go first, whatever the spec's filters.
             let screen = Screen::new(pipeline, ds, viewer);
-            apply_filters(pipeline, &input, &self.sourced, &mut self.removed, 0..split, Some(&screen));
+            let before = self.active_filters.partition_point(|&fi| (fi as usize) < split);
+            let active = &self.active_filters[..before];
+            apply_filters(pipeline, &input, &self.sourced, &mut self.removed, active, Some(&screen));
         }
         if pipeline.plan.dedupe_at.is_some() {
             let alive =
@@ -251,12 +260,13 @@ impl Scratch {
             self.state.compute_candidates(ds, alive);
         }
         let input = ViewerInput { ds, viewer, now, state: &self.state };
+        let after = self.active_filters.partition_point(|&fi| (fi as usize) < split);
         apply_filters(
             pipeline,
             &input,
             &self.sourced,
             &mut self.removed,
-            split..pipeline.filters.len(),
+            &self.active_filters[after..],
             None,
         );
         // The viewer's state is complete: lend it out while the rest of the buffers work.

@@ -83,8 +83,8 @@ impl FeatureMatrix {
         let n = posts.len();
         let cols = self.names.len();
         if self.data.nrows() != n {
+            // Every cell is written below: only cells beyond the old length need a value.
             let mut buffer = std::mem::take(&mut self.data).into_raw_vec_and_offset().0;
-            buffer.clear();
             buffer.resize(n * cols, 0.0);
             self.data = Array2::from_shape_vec((n, cols).f(), buffer).expect("shape matches buffer");
         }

@@ -167,6 +167,12 @@ pub trait Filter: Stage {
     fn check(&self, input: &ViewerInput<'_>, post: PostId) -> Option<DecidedBy>;
     /// The sentence recorded for a removal (called only when explaining).
     fn reason(&self, input: &ViewerInput<'_>, post: PostId) -> String;
+    /// False when the filter can remove nothing from this viewer's feed (e.g. the viewer
+    /// mutes no one), so the engine need not ask it about each candidate. The default,
+    /// true, is always correct.
+    fn applies_to(&self, _input: &ViewerInput<'_>) -> bool {
+        true
+    }
 }
 
 /// Scores every surviving candidate, as a term or a factor.

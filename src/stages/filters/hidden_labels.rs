@@ -28,6 +28,9 @@ impl HiddenLabels {
 stage_basics!(HiddenLabels, HiddenLabels::ID, [Input::ViewerSettings, Input::PostMetadata]);
 
 impl Filter for HiddenLabels {
+    fn applies_to(&self, input: &ViewerInput<'_>) -> bool {
+        !input.ds.hidden_label_ids(input.viewer).is_empty()
+    }
     fn check(&self, input: &ViewerInput<'_>, post: PostId) -> Option<DecidedBy> {
         Self::find(input, post).map(|_| DecidedBy::Viewer)
     }

@@ -24,6 +24,9 @@ impl Muted {
 stage_basics!(Muted, Muted::ID, [Input::Mutes, Input::PostMetadata]);
 
 impl Filter for Muted {
+    fn applies_to(&self, input: &ViewerInput<'_>) -> bool {
+        !input.ds.graph().mutes(input.viewer.0).is_empty()
+    }
     fn check(&self, input: &ViewerInput<'_>, post: PostId) -> Option<DecidedBy> {
         Self::find(input, post).map(|_| DecidedBy::Viewer)
     }

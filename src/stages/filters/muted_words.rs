@@ -79,6 +79,9 @@ impl MutedWords {
 stage_basics!(MutedWords, MutedWords::ID, [Input::ViewerSettings, Input::PostMetadata]);
 
 impl Filter for MutedWords {
+    fn applies_to(&self, input: &ViewerInput<'_>) -> bool {
+        !input.state.muted_phrases.is_empty()
+    }
     fn check(&self, input: &ViewerInput<'_>, post: PostId) -> Option<DecidedBy> {
         Self::find(input, post).map(|_| DecidedBy::Viewer)
     }

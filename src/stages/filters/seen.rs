@@ -19,6 +19,9 @@ impl Seen {
 stage_basics!(Seen, Seen::ID, [Input::ViewerHistory]);
 
 impl Filter for Seen {
+    fn applies_to(&self, input: &ViewerInput<'_>) -> bool {
+        !input.state.seen.is_empty()
+    }
     fn check(&self, input: &ViewerInput<'_>, post: PostId) -> Option<DecidedBy> {
         input.state.has_seen(post).then_some(DecidedBy::Algorithm)
     }
