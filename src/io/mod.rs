@@ -13,8 +13,12 @@
 //! * [`Dataset::write_jsonl_dir`](crate::Dataset::write_jsonl_dir) writes a dataset back,
 //!   byte-identically for equal datasets.
 //!
+//! * [`DatasetBuilder::read_users_jsonl`](crate::DatasetBuilder::read_users_jsonl) and its
+//!   siblings read the same formats from any `BufRead`.
+//!
 //! Files are streamed line by line; no file is ever held in memory whole.
 
+mod from_reader;
 mod read;
 mod write;
 

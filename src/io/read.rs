@@ -111,15 +111,25 @@ fn read_dir(builder: &mut DatasetBuilder, dir: &Path, users_required: bool) -> R
 fn read_file<T: DeserializeOwned>(
     path: &Path,
     optional: bool,
-    mut add: impl FnMut(&T, &Location) -> Result<()>,
+    add: impl FnMut(&T, &Location) -> Result<()>,
 ) -> Result<Option<u64>> {
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if optional && e.kind() == IoErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_error(path, e)),
     };
-    let mut reader = BufReader::with_capacity(READ_BUFFER, file);
-    let mut at = Location::line(path.display().to_string(), 0);
+    read_lines(BufReader::with_capacity(READ_BUFFER, file), &path.display().to_string(), add).map(Some)
+}
+
+/// Streams JSON Lines from `reader`, calling `add` for every non-blank line; `source`
+/// names the input in errors. Returns the number of records read.
+pub(super) fn read_lines<T: DeserializeOwned>(
+    mut reader: impl BufRead,
+    source: &str,
+    mut add: impl FnMut(&T, &Location) -> Result<()>,
+) -> Result<u64> {
+    let path = Path::new(source);
+    let mut at = Location::line(source, 0);
     let mut line: Vec<u8> = Vec::with_capacity(1024);
     let mut records = 0u64;
     loop {
@@ -142,7 +152,7 @@ fn read_file<T: DeserializeOwned>(
         add(&record, &at)?;
         records += 1;
     }
-    Ok(Some(records))
+    Ok(records)
 }
 
 /// Parses one line into a record; errors name the field (or `-` for the whole line).
