@@ -111,6 +111,7 @@ fn descending_i64(t: i64) -> u64 {
 
 /// Feeds with at least this many candidates are filtered in parallel (the engine's
 /// choice; each candidate's outcome is computed independently, so the result is the same).
+#[cfg(feature = "parallel")]
 pub(crate) const PARALLEL_CANDIDATES: usize = 4096;
 
 /// Runs filters `range` on the candidates not yet removed; the first filter that removes a
