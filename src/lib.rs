@@ -11,6 +11,7 @@
 //!   explains every decision ([`Explanation`], [`Pipeline::why_not`], [`Pipeline::compare`]).
 //! * [`synth`]: a seeded synthetic town square in viewpoint communities.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod audit;
 pub mod bridging;
