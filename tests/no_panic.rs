@@ -474,3 +474,16 @@ proptest! {
         }
     }
 }
+
+/// A spec's counts are caller-chosen: `bridging_posts` with a huge `n` once reserved `n`
+/// slots up front (a capacity-overflow panic, or an allocation of terabytes).
+#[test]
+fn bridging_posts_with_a_huge_n_ranks() {
+    let ds = glassfeed::synth::generate(&glassfeed::synth::SynthConfig::with_users(300)).unwrap();
+    for n in [u64::MAX, 1 << 40, (1 << 60) - 1] {
+        let spec = format!(r#"{{"sources":[{{"stage":"bridging_posts","n":{n},"min_raters":1}}]}}"#);
+        let pipeline = Pipeline::from_json(&spec).unwrap();
+        let feed = pipeline.rank(&ds, UserId(0), &RankOptions::default()).unwrap();
+        assert!(!feed.items.is_empty(), "n = {n}");
+    }
+}
