@@ -13,6 +13,7 @@
 //! * [`snapshot`]: binary snapshots ([`Dataset::save`], [`Dataset::load`]) and a dataset
 //!   that grows while it is ranked ([`LiveDataset`]).
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod audit;
 pub mod bridging;

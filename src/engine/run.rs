@@ -76,6 +76,7 @@ impl Plan {
 
 /// Feeds with at least this many candidates are filtered in parallel (the engine's
 /// choice; each candidate's outcome is computed independently, so the result is the same).
+#[cfg(feature = "parallel")]
 pub(crate) const PARALLEL_CANDIDATES: usize = 4096;
 
 /// Runs the filters `active` (indices, in spec order) on the candidates not yet removed; the

@@ -13,12 +13,16 @@
 //! * [`Dataset::write_jsonl_dir`](crate::Dataset::write_jsonl_dir) writes a dataset back,
 //!   byte-identically for equal datasets.
 //!
+//! * [`DatasetBuilder::read_users_jsonl`](crate::DatasetBuilder::read_users_jsonl) and its
+//!   siblings read the same formats from any `BufRead`.
+//!
 //! Files are streamed line by line; no file is ever held in memory whole, and no line
 //! longer than [`InputLimits::max_line_bytes`](crate::InputLimits::max_line_bytes) either:
 //! [`IngestOptions::limits`] bounds each line and record (ids, text, labels, topics,
 //! features, attributes, muted words, hidden labels), and a record over a limit is an
 //! error naming the file, the line and the field, in strict and lenient mode alike.
 
+mod from_reader;
 mod read;
 mod write;
 

@@ -128,22 +128,33 @@ fn read_dir(builder: &mut DatasetBuilder, dir: &Path, users_required: bool, max_
 /// `serde_json::Deserializer::from_slice`, which validates UTF-8 inside strings, so the
 /// line is never validated twice and invalid UTF-8 is reported as a malformed line rather
 /// than an I/O error. The [`Location`] is reused too: only its line number changes.
-///
-/// A line longer than `max_line` bytes (line end excluded) is an error as soon as its
-/// `max_line + 2`-th byte is read: no more of it is ever buffered.
 fn read_file<T: DeserializeOwned>(
     path: &Path,
     optional: bool,
     max_line: usize,
-    mut add: impl FnMut(&T, &Location) -> Result<()>,
+    add: impl FnMut(&T, &Location) -> Result<()>,
 ) -> Result<Option<u64>> {
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if optional && e.kind() == IoErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_error(path, e)),
     };
-    let mut reader = BufReader::with_capacity(READ_BUFFER, file);
-    let mut at = Location::line(path.display().to_string(), 0);
+    read_lines(BufReader::with_capacity(READ_BUFFER, file), &path.display().to_string(), max_line, add)
+        .map(Some)
+}
+
+/// Streams JSON Lines from `reader`, calling `add` for every non-blank line; `source`
+/// names the input in errors. Returns the number of records read. A line longer than
+/// `max_line` bytes (line end excluded) is an error as soon as its `max_line + 2`-th byte
+/// is read: no more of it is ever buffered.
+pub(super) fn read_lines<T: DeserializeOwned>(
+    mut reader: impl BufRead,
+    source: &str,
+    max_line: usize,
+    mut add: impl FnMut(&T, &Location) -> Result<()>,
+) -> Result<u64> {
+    let path = Path::new(source);
+    let mut at = Location::line(source, 0);
     let mut line: Vec<u8> = Vec::with_capacity(1024);
     let mut records = 0u64;
     loop {
@@ -179,7 +190,7 @@ fn read_file<T: DeserializeOwned>(
         add(&record, &at)?;
         records += 1;
     }
-    Ok(Some(records))
+    Ok(records)
 }
 
 /// Parses one line into a record; errors name the field (or `-` for the whole line).

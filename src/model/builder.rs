@@ -98,6 +98,11 @@ impl DatasetBuilder {
         self
     }
 
+    /// The longest line its JSON Lines readers accept (see [`InputLimits`]).
+    pub(crate) fn max_line_bytes(&self) -> usize {
+        self.limits.max_line_bytes
+    }
+
     /// Bounds on each record (default [`InputLimits::default`]).
     pub fn limits(mut self, limits: InputLimits) -> Self {
         self.limits = limits;

@@ -73,8 +73,10 @@ impl BridgingPosts {
             return Vec::new();
         };
         let from = crate::stages::window_start(input.now, self.params.max_age_hours);
-        let negative_quota = (self.params.n as f64 * sides[0].0).round() as usize;
-        let mut picked: Vec<(PostId, f64)> = Vec::with_capacity(self.params.n);
+        // `n` comes from the spec: nothing is reserved by it, and the rounded quota (which
+        // can round above a huge `n`) is capped so the other side's quota cannot underflow.
+        let negative_quota = ((self.params.n as f64 * sides[0].0).round() as usize).min(self.params.n);
+        let mut picked: Vec<(PostId, f64)> = Vec::new();
         let (mut read, mut truncated) = (0usize, false);
         let allowance = input.state.posts_allowance();
         for ((_, ranking), quota) in sides.iter().zip([negative_quota, self.params.n - negative_quota]) {
