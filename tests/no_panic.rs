@@ -469,9 +469,9 @@ proptest! {
                 let _ = model.weight(rank);
             }
         })?;
-        if bins <= 1024 {
-            no_panic(&input, || Distribution::of(&values, bins, lo, hi))?;
-        }
+        let summary = no_panic(&input, || Distribution::of(&values, bins, lo, hi))?;
+        let valid = (1..=Distribution::MAX_BINS).contains(&bins) && lo.is_finite() && hi.is_finite() && lo <= hi;
+        prop_assert_eq!(summary.is_ok(), valid);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Writes seed corpora for the fuzz targets: `corpus/ingest/` from small synthetic worlds
 //! (each file's first lines, behind the byte that selects the file) and `corpus/spec/`
-//! from the presets and a few hand-written specs. `rank` derives its input with
+//! from the presets and a few hand-written specs; `corpus/snapshot/` from the same worlds'
+//! snapshot payloads. `rank` derives its input with
 //! `arbitrary` and starts from an empty corpus.
 //!
 //! Run from `fuzz/`: `cargo run --example seed_corpus` (writes under `corpus/`).
@@ -12,9 +13,10 @@ use std::path::Path;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let corpus = Path::new("corpus");
-    let (ingest, spec) = (corpus.join("ingest"), corpus.join("spec"));
+    let (ingest, spec, snapshot) = (corpus.join("ingest"), corpus.join("spec"), corpus.join("snapshot"));
     fs::create_dir_all(&ingest)?;
     fs::create_dir_all(&spec)?;
+    fs::create_dir_all(&snapshot)?;
     let world = std::env::temp_dir().join(format!("glassfeed-seed-{}", std::process::id()));
     let mut seeds = 0;
     for seed in 1..=2 {
@@ -28,7 +30,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             nsfw_share: 0.2,
             ..SynthConfig::default()
         };
-        generate(&config)?.write_jsonl_dir(&world)?;
+        let ds = generate(&config)?;
+        // The snapshot target takes the payload: the bytes after the 52-byte header.
+        fs::write(snapshot.join(format!("synth-s{seed}")), &ds.to_snapshot_bytes()[52..])?;
+        seeds += 1;
+        ds.write_jsonl_dir(&world)?;
         for (selector, file) in
             ["users.jsonl", "graph.jsonl", "posts.jsonl", "engagements.jsonl"].iter().enumerate()
         {

@@ -1,9 +1,10 @@
-//! The pipeline spec parser: any UTF-8 text through `Pipeline::from_json`. A spec that
+//! The pipeline spec parser: any UTF-8 text through `Pipeline::from_json` and, as an
+//! untrusted spec, `Pipeline::from_json_with_limits` with the default limits. A spec that
 //! parses must print as JSON that parses back to the same fingerprint, and rank a small
 //! fixed dataset without panicking.
 #![no_main]
 
-use glassfeed::{Dataset, DatasetBuilder, Pipeline};
+use glassfeed::{Dataset, DatasetBuilder, Limits, Pipeline};
 use glassfeed_fuzz::{exercise, Calls};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -43,6 +44,9 @@ fn dataset() -> &'static Dataset {
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Ok(bounded) = Pipeline::from_json_with_limits(text, &Limits::default()) {
+        exercise(dataset(), &bounded, Calls { posts: (0, 3), ..Calls::default() });
+    }
     let Ok(pipeline) = Pipeline::from_json(text) else { return };
     let again = Pipeline::from_json(&pipeline.to_json()).expect("a pipeline's own JSON parses");
     assert_eq!(again.fingerprint(), pipeline.fingerprint());

@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 /// Distribution of the cross-cutting share over feeds (10 bins over `[0, 1]`); feeds that
 /// are empty or whose viewer lacks the attribute are counted as undefined.
 pub fn cross_cutting_summary(ds: &Dataset, feeds: &[Feed], attr: &str) -> Distribution {
-    Distribution::of(&cross_cutting_shares(ds, feeds, attr), 10, 0.0, 1.0)
+    Distribution::summarise(&cross_cutting_shares(ds, feeds, attr), 10, 0.0, 1.0)
 }
 
 /// Source diversity of each feed and its distribution.
@@ -66,7 +66,7 @@ fn feed_entropy(ds: &Dataset, feed: &Feed) -> Option<f64> {
 /// Source diversity (normalised author entropy) of every feed.
 pub fn source_diversity(ds: &Dataset, feeds: &[Feed]) -> SourceDiversity {
     let per_feed: Vec<Option<f64>> = feeds.iter().map(|f| feed_entropy(ds, f)).collect();
-    let summary = Distribution::of(&per_feed, 10, 0.0, 1.0);
+    let summary = Distribution::summarise(&per_feed, 10, 0.0, 1.0);
     SourceDiversity { per_feed, summary }
 }
 

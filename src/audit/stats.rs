@@ -73,9 +73,35 @@ pub struct Distribution {
 }
 
 impl Distribution {
+    /// Most bins a histogram may have.
+    pub const MAX_BINS: usize = 1 << 16;
+
     /// Summarises `values` (`None` entries are counted as undefined), with `bins`
-    /// equal-width bins over `[lo, hi]`.
-    pub fn of(values: &[Option<f64>], bins: usize, lo: f64, hi: f64) -> Distribution {
+    /// equal-width bins over `[lo, hi]`: 1 to [`Distribution::MAX_BINS`] bins over a
+    /// finite range with `lo ≤ hi`, else an `InvalidArgument` error.
+    ///
+    /// ```
+    /// use glassfeed::audit::stats::Distribution;
+    /// let d = Distribution::of(&[Some(0.2), None, Some(0.9)], 2, 0.0, 1.0)?;
+    /// assert_eq!((d.count, d.undefined, d.histogram[1].count), (2, 1, 1));
+    /// assert!(Distribution::of(&[], usize::MAX, 0.0, 1.0).is_err());
+    /// # Ok::<(), glassfeed::Error>(())
+    /// ```
+    pub fn of(values: &[Option<f64>], bins: usize, lo: f64, hi: f64) -> crate::Result<Distribution> {
+        if bins == 0 || bins > Self::MAX_BINS {
+            return Err(crate::Error::argument(
+                "bins",
+                format!("{bins} bins: between 1 and {} are allowed", Self::MAX_BINS),
+            ));
+        }
+        if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+            return Err(crate::Error::argument("lo, hi", format!("[{lo}, {hi}] is not a finite range")));
+        }
+        Ok(Self::summarise(values, bins, lo, hi))
+    }
+
+    /// [`Distribution::of`] for arguments known to be valid.
+    pub(crate) fn summarise(values: &[Option<f64>], bins: usize, lo: f64, hi: f64) -> Distribution {
         let defined: Vec<f64> = values.iter().flatten().copied().collect();
         let mut sorted = defined.clone();
         sorted.sort_by(f64::total_cmp);
@@ -121,14 +147,14 @@ mod tests {
 
     #[test]
     fn distribution_bins_and_quartiles() {
-        let d = Distribution::of(&[Some(0.0), Some(0.5), Some(1.0), None, Some(0.25)], 4, 0.0, 1.0);
+        let d = Distribution::of(&[Some(0.0), Some(0.5), Some(1.0), None, Some(0.25)], 4, 0.0, 1.0).unwrap();
         assert_eq!(d.count, 4);
         assert_eq!(d.undefined, 1);
         assert_eq!(d.mean, Some(0.4375));
         assert_eq!(d.median, Some(0.375));
         assert_eq!(d.histogram.iter().map(|b| b.count).collect::<Vec<_>>(), [1, 1, 1, 1]);
         assert_eq!(d.histogram[3].hi, 1.0);
-        let tenths = Distribution::of(&[Some(0.3)], 10, 0.0, 1.0);
+        let tenths = Distribution::of(&[Some(0.3)], 10, 0.0, 1.0).unwrap();
         assert_eq!((tenths.histogram[3].lo, tenths.histogram[3].count), (0.3, 1));
     }
 }
