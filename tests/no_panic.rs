@@ -15,37 +15,11 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-const STAGES: &[&str] = &[
-    "in_network",
-    "social_proof",
-    "popular",
-    "bridging_posts",
-    "self_posts",
-    "blocked",
-    "muted",
-    "muted_words",
-    "hidden_labels",
-    "policy_labels",
-    "seen",
-    "max_age",
-    "dedupe_reposts",
-    "recency",
-    "weighted_sum",
-    "heavy_ranker",
-    "hn_gravity",
-    "reddit_hot",
-    "reddit_controversy",
-    "lemmy_hot",
-    "author_affinity",
-    "out_of_network",
-    "reply",
-    "label_downrank",
-    "bridging",
-    "author_diversity",
-    "top_k",
-    "no_such_stage",
-    "",
-];
+/// Every built-in stage id, and ids that name no stage.
+fn stage_ids() -> Vec<&'static str> {
+    use glassfeed::pipeline::registry::{FILTERS, RESCORERS, SCORERS, SELECTORS, SOURCES};
+    [SOURCES, FILTERS, SCORERS, RESCORERS, SELECTORS, &["no_such_stage", ""]].concat()
+}
 const PARAMS: &[&str] = &[
     "max_age_hours",
     "min_proof",
@@ -136,7 +110,7 @@ fn junk() -> impl Strategy<Value = Value> {
 
 /// A stage object: usually one of `role`'s stages, sometimes any id; few parameters.
 fn stage(role: &'static [&'static str]) -> impl Strategy<Value = Value> {
-    let id = prop_oneof![4 => prop::sample::select(role), 1 => prop::sample::select(STAGES)];
+    let id = prop_oneof![4 => prop::sample::select(role), 1 => prop::sample::select(stage_ids())];
     let params = prop_oneof![1 => Just(Default::default()), 1 => btree_map(prop::sample::select(PARAMS), junk(), 0..3)];
     (id, params).prop_map(|(id, params)| {
         let mut object: serde_json::Map<String, Value> =

@@ -14,36 +14,11 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Map, Value};
 
 /// Stage ids (and one unknown), by index.
-const STAGES: &[&str] = &[
-    "in_network",
-    "social_proof",
-    "popular",
-    "bridging_posts",
-    "self_posts",
-    "blocked",
-    "muted",
-    "muted_words",
-    "hidden_labels",
-    "policy_labels",
-    "seen",
-    "max_age",
-    "dedupe_reposts",
-    "recency",
-    "weighted_sum",
-    "heavy_ranker",
-    "hn_gravity",
-    "reddit_hot",
-    "reddit_controversy",
-    "lemmy_hot",
-    "author_affinity",
-    "out_of_network",
-    "reply",
-    "label_downrank",
-    "bridging",
-    "author_diversity",
-    "top_k",
-    "no_such_stage",
-];
+/// Every built-in stage id, and one that names no stage.
+fn stage_ids() -> Vec<&'static str> {
+    use glassfeed::pipeline::registry::{FILTERS, RESCORERS, SCORERS, SELECTORS, SOURCES};
+    [SOURCES, FILTERS, SCORERS, RESCORERS, SELECTORS, &["no_such_stage"]].concat()
+}
 /// Parameter names, feature names, labels and enum values, for keys and strings.
 const NAMES: &[&str] = &[
     "max_age_hours",
@@ -140,7 +115,8 @@ impl Stage {
     fn value(&self) -> Value {
         let mut object: Map<String, Value> =
             self.params.iter().map(|(k, v)| (name(*k).to_string(), v.value())).collect();
-        object.insert("stage".into(), json!(STAGES[self.id as usize % STAGES.len()]));
+        let ids = stage_ids();
+        object.insert("stage".into(), json!(ids[self.id as usize % ids.len()]));
         Value::Object(object)
     }
 }
