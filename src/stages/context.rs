@@ -53,9 +53,10 @@ pub struct ViewerState {
 }
 
 impl ViewerState {
-    /// Forgets every part computed for an earlier feed (keeping the allocations), so that a
-    /// part this pipeline does not compute reads as empty.
-    pub fn clear(&mut self) {
+    /// Starts a feed ranked under `limits`: forgets every part computed for an earlier feed
+    /// (keeping the allocations), so that a part this pipeline does not compute reads as
+    /// empty, and resets the counters of what was read.
+    pub(crate) fn start_feed(&mut self, limits: &Limits) {
         self.proof.clear();
         self.proof_accounts.clear();
         self.proof_hours = None;
@@ -65,10 +66,6 @@ impl ViewerState {
         self.affinity.clear();
         self.candidates.clear();
         self.kept_reposts.clear();
-    }
-
-    /// Starts a feed ranked under `limits`: resets the counters of what was read.
-    pub(crate) fn start_feed(&mut self, limits: &Limits) {
         self.work = FeedBudget::new(limits);
     }
 

@@ -175,7 +175,6 @@ impl Scratch {
     fn prepare_state(&mut self, pipeline: &Pipeline, ds: &Dataset, viewer: UserId, now: i64) {
         let plan = &pipeline.plan;
         let state = &mut self.state;
-        state.clear();
         state.start_feed(&pipeline.limits);
         state.compute_following(ds, viewer);
         if let Some(h) = plan.social_proof_hours {
