@@ -29,7 +29,8 @@ pub const STANDARD_FEATURES: [&str; 14] = [
 pub struct FeatureMatrix {
     names: Vec<String>,
     data: Array2<f64>,
-    /// Row-major: true where a caller-supplied feature is absent (read as 0).
+    /// Row-major: true where a caller-supplied feature is absent (read as 0). Empty when
+    /// no value is missing.
     missing: Vec<bool>,
 }
 
@@ -75,7 +76,8 @@ impl FeatureMatrix {
     /// not carry (its value reads 0). Standard features are never missing.
     pub fn is_missing(&self, row: usize, name: &str) -> bool {
         let j = self.index(name).unwrap_or_else(|| panic!("feature `{name}` was not hydrated"));
-        self.missing[row * self.names.len() + j]
+        // Empty when no value is missing.
+        self.missing.get(row * self.names.len() + j).copied().unwrap_or(false)
     }
 
     /// Computes every column for `posts`, column by column. Reuses the allocation.
@@ -89,65 +91,73 @@ impl FeatureMatrix {
             self.data = Array2::from_shape_vec((n, cols).f(), buffer).expect("shape matches buffer");
         }
         self.missing.clear();
-        self.missing.resize(n * cols, false);
-        let ds = input.ds;
-        let full_counts = input.now >= ds.latest_timestamp();
+        let cells = self.data.as_slice_memory_order_mut().expect("column-major and contiguous");
         for (j, name) in self.names.iter().enumerate() {
-            let mut column = self.data.column_mut(j);
-            let count = |kind: EngagementKind| -> Box<dyn Fn(PostId) -> f64 + '_> {
-                if full_counts {
-                    Box::new(move |p| ds.engagement_total(p, kind) as f64)
-                } else {
-                    Box::new(move |p| ds.engagement_total_at(p, kind, input.now) as f64)
+            let column = &mut cells[j * n..(j + 1) * n];
+            if hydrate_standard(input, name, posts, column) {
+                continue;
+            }
+            // Caller-supplied: NaN (absent) reads 0 and is marked missing.
+            match input.ds.feature_storage(name) {
+                Some(FeatureColumn::Narrow { values, width, slot }) => gather(column, posts, |p| {
+                    values.get(p * width + slot).map_or(f64::NAN, |&v| f64::from(v))
+                }),
+                Some(FeatureColumn::Wide { values, width, slot }) => {
+                    gather(column, posts, |p| values.get(p * width + slot).copied().unwrap_or(f64::NAN))
                 }
-            };
-            let value: Box<dyn Fn(PostId) -> f64 + '_> = match name.as_str() {
-                "age_hours" => Box::new(|p| input.age_hours(p)),
-                "likes" => count(EngagementKind::Like),
-                "dislikes" => count(EngagementKind::Dislike),
-                "reposts" => count(EngagementKind::Repost),
-                "replies" => count(EngagementKind::Reply),
-                "quotes" => count(EngagementKind::Quote),
-                "reports" => count(EngagementKind::Report),
-                "not_interested" => count(EngagementKind::NotInterested),
-                "social_proof" => Box::new(|p| input.state.social_proof(p) as f64),
-                "in_network" => Box::new(|p| input.follows_author(p) as u8 as f64),
-                "is_reply" => Box::new(|p| ds.reply_to(p).is_some() as u8 as f64),
-                "author_followers" => Box::new(|p| ds.graph().followers(ds.author(p).0).len() as f64),
-                "author_affinity" => Box::new(|p| input.state.affinity(ds.author(p))),
-                "author_pagerank" => {
-                    let ranks = ds.author_page_rank();
-                    Box::new(move |p| ranks[ds.author(p).index()])
-                }
-                other => {
-                    // Caller-supplied: NaN (absent) reads 0 and is marked missing.
-                    let missing = &mut self.missing;
-                    let mut put = |i: usize, slot: &mut f64, v: f64| {
-                        if v.is_nan() {
-                            *slot = 0.0;
-                            missing[i * cols + j] = true;
-                        } else {
-                            *slot = v;
-                        }
-                    };
-                    let cells = column.iter_mut().zip(posts).enumerate();
-                    match ds.feature_storage(other) {
-                        Some(FeatureColumn::Narrow { values, width, slot: at }) => {
-                            cells.for_each(|(i, (slot, &p))| {
-                                put(i, slot, f64::from(values[p.index() * width + at]))
-                            })
-                        }
-                        Some(FeatureColumn::Wide { values, width, slot: at }) => {
-                            cells.for_each(|(i, (slot, &p))| put(i, slot, values[p.index() * width + at]))
-                        }
-                        None => cells.for_each(|(i, (slot, _))| put(i, slot, f64::NAN)),
+                None => column.fill(f64::NAN),
+            }
+            for (i, cell) in column.iter_mut().enumerate() {
+                if cell.is_nan() {
+                    *cell = 0.0;
+                    if self.missing.is_empty() {
+                        self.missing.resize(n * cols, false);
                     }
-                    continue;
+                    self.missing[i * cols + j] = true;
                 }
-            };
-            for (slot, &p) in column.iter_mut().zip(posts) {
-                *slot = value(p);
             }
         }
     }
+}
+
+/// `column[i] = value(posts[i].index())`.
+fn gather(column: &mut [f64], posts: &[PostId], value: impl Fn(usize) -> f64) {
+    column.iter_mut().zip(posts).for_each(|(cell, p)| *cell = value(p.index()));
+}
+
+/// Fills `column` with standard feature `name` for `posts`; false when `name` is not a
+/// standard feature.
+fn hydrate_standard(input: &ViewerInput<'_>, name: &str, posts: &[PostId], column: &mut [f64]) -> bool {
+    let ds = input.ds;
+    let fill = |column: &mut [f64], value: &dyn Fn(PostId) -> f64| {
+        column.iter_mut().zip(posts).for_each(|(slot, &p)| *slot = value(p));
+    };
+    let count = |column: &mut [f64], kind: EngagementKind| {
+        if input.now >= ds.latest_timestamp() {
+            fill(column, &|p| ds.engagement_total(p, kind) as f64)
+        } else {
+            fill(column, &|p| ds.engagement_total_at(p, kind, input.now) as f64)
+        }
+    };
+    match name {
+        "age_hours" => fill(column, &|p| input.age_hours(p)),
+        "likes" => count(column, EngagementKind::Like),
+        "dislikes" => count(column, EngagementKind::Dislike),
+        "reposts" => count(column, EngagementKind::Repost),
+        "replies" => count(column, EngagementKind::Reply),
+        "quotes" => count(column, EngagementKind::Quote),
+        "reports" => count(column, EngagementKind::Report),
+        "not_interested" => count(column, EngagementKind::NotInterested),
+        "social_proof" => fill(column, &|p| input.state.social_proof(p) as f64),
+        "in_network" => fill(column, &|p| input.follows_author(p) as u8 as f64),
+        "is_reply" => fill(column, &|p| ds.reply_to(p).is_some() as u8 as f64),
+        "author_followers" => fill(column, &|p| ds.graph().followers(ds.author(p).0).len() as f64),
+        "author_affinity" => fill(column, &|p| input.state.affinity(ds.author(p))),
+        "author_pagerank" => {
+            let ranks = ds.author_page_rank();
+            fill(column, &|p| ranks[ds.author(p).index()])
+        }
+        _ => return false,
+    }
+    true
 }
