@@ -4,6 +4,15 @@
 
 use crate::model::{Dataset, PostId};
 
+/// Reusable buffers of [`sort`] and [`sort_top`].
+#[derive(Debug, Default)]
+pub(super) struct SortBuffers {
+    /// `score key << 32 | row` of the rows being sorted.
+    keys: Vec<u128>,
+    /// The score key of every row, for selecting the top.
+    score_keys: Vec<u64>,
+}
+
 /// Sorts survivor rows: score descending, then `created_at` descending, then external post
 /// id ascending (byte order).
 ///
@@ -13,12 +22,13 @@ use crate::model::{Dataset, PostId};
 /// dataset per comparison.
 pub(super) fn sort(
     order: &mut [u32],
-    keys: &mut Vec<u128>,
+    buffers: &mut SortBuffers,
     scores: &[f64],
     created: &[i64],
     posts: &[PostId],
     ds: &Dataset,
 ) {
+    let keys = &mut buffers.keys;
     keys.clear();
     keys.extend(order.iter().map(|&r| u128::from(descending_f64(scores[r as usize])) << 32 | u128::from(r)));
     keys.sort_unstable();
@@ -50,13 +60,13 @@ fn descending_f64(x: f64) -> u64 {
     !((total as u64) ^ (1 << 63))
 }
 
-/// The rows (in `keys`, as built by [`sort`]'s key rule) whose score is strictly better
-/// than that of the row with the `m`-th best key, sorted; returns that row, the best row
-/// left out. `None` when there are at most `m` rows.
+/// The rows whose score is strictly better than the `m`-th best score (0-based), sorted
+/// as [`sort`] does; returns a row with that `m`-th best score, the best row left out.
+/// `None` when there are at most `m` rows.
 pub(super) fn sort_top(
     m: usize,
     top: &mut Vec<u32>,
-    keys: &mut Vec<u128>,
+    buffers: &mut SortBuffers,
     scores: &[f64],
     created: &[i64],
     posts: &[PostId],
@@ -66,13 +76,18 @@ pub(super) fn sort_top(
     if m >= n {
         return None;
     }
-    keys.clear();
-    keys.extend((0..n as u32).map(|r| u128::from(descending_f64(scores[r as usize])) << 32 | u128::from(r)));
-    let (_, &mut boundary, _) = keys.select_nth_unstable(m);
+    // Select on the scores alone (rows that tie with the boundary stay out), then sort
+    // only the rows above it.
+    let score_keys = &mut buffers.score_keys;
+    score_keys.clear();
+    score_keys.extend(scores.iter().map(|&s| descending_f64(s)));
+    let boundary = *score_keys.select_nth_unstable(m).1;
     top.clear();
-    top.extend(keys[..m].iter().filter(|&&key| key >> 32 < boundary >> 32).map(|&key| key as u32));
-    sort(top, keys, scores, created, posts, ds);
-    Some(boundary as u32 as usize)
+    top.extend((0..n as u32).filter(|&r| descending_f64(scores[r as usize]) < boundary));
+    let left_out =
+        scores.iter().position(|&s| descending_f64(s) == boundary).expect("the boundary is a score");
+    sort(top, buffers, scores, created, posts, ds);
+    Some(left_out)
 }
 
 #[cfg(test)]

@@ -173,6 +173,12 @@ pub trait Filter: Stage {
     fn applies_to(&self, _input: &ViewerInput<'_>) -> bool {
         true
     }
+    /// Labels whose posts this filter removes for every viewer by platform policy: the
+    /// engine treats such posts as not available (see [`crate::Explanation`]). Default:
+    /// none.
+    fn policy_labels(&self) -> &[String] {
+        &[]
+    }
 }
 
 /// Scores every surviving candidate, as a term or a factor.

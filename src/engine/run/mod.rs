@@ -1,7 +1,7 @@
 //! One feed: sources → hydrate → filters → scorers → rescorers → selector, with reusable
 //! buffers so that the hot path allocates per feed, never per candidate.
 
-use crate::engine::order::{sort, sort_top};
+use crate::engine::order::{sort, sort_top, SortBuffers};
 use crate::engine::privacy::{Screen, UNAVAILABLE};
 
 mod records;
@@ -28,9 +28,10 @@ pub(crate) struct Plan {
     /// Index of the first `dedupe_reposts` filter, which sees the candidates the filters
     /// before it kept.
     pub dedupe_at: Option<usize>,
-    /// Indices of the `policy_labels` filters: the engine applies them first, with the
-    /// block rule, to decide which posts are not available to the viewer.
-    pub policy_filters: Vec<usize>,
+    /// The labels the filters drop for everyone ([`Filter::policy_labels`]), sorted: the
+    /// engine applies them first, with the block rule, to decide which posts are not
+    /// available to the viewer.
+    pub policy_labels: Vec<String>,
     /// Indices of the filters the screen makes redundant (`policy_labels`, `blocked`):
     /// skipped when filtering.
     pub screened_filters: Vec<usize>,
@@ -63,8 +64,9 @@ impl Plan {
         plan.seen = filters.iter().any(|f| f.id() == "seen");
         plan.muted_words = filters.iter().any(|f| f.id() == "muted_words");
         plan.dedupe_at = filters.iter().position(|f| f.id() == "dedupe_reposts");
-        plan.policy_filters =
-            filters.iter().enumerate().filter(|(_, f)| f.id() == "policy_labels").map(|(i, _)| i).collect();
+        plan.policy_labels = filters.iter().flat_map(|f| f.policy_labels().iter().cloned()).collect();
+        plan.policy_labels.sort();
+        plan.policy_labels.dedup();
         plan.screened_filters = filters
             .iter()
             .enumerate()
@@ -93,7 +95,7 @@ fn apply_filters(
 ) {
     let one = |c: &Sourced, removal: &mut Option<(u16, DecidedBy)>| {
         if removal.is_none() {
-            if screen.is_some_and(|s| s.is_unavailable(input, c.post)) {
+            if screen.is_some_and(|s| s.is_unavailable(c.post)) {
                 *removal = Some((UNAVAILABLE, DecidedBy::Platform));
                 return;
             }
@@ -117,8 +119,8 @@ pub(crate) struct Scratch {
     state: ViewerState,
     sourced: Vec<Sourced>,
     collected: Vec<Sourced>,
-    /// `post << 64 | source << 32 | proof` of each sourced candidate (see [`Scratch::collect`]).
-    sourced_keys: Vec<u128>,
+    /// `post << 32 | position` of each sourced candidate (see [`Scratch::collect`]).
+    sourced_keys: Vec<u64>,
     /// Indices of the filters that can remove anything from the current feed.
     active_filters: Vec<u16>,
     /// Per sourced candidate: `None` = kept, else (filter index, decided by).
@@ -134,8 +136,8 @@ pub(crate) struct Scratch {
     scores: Vec<f64>,
     /// Survivor rows in ranked order.
     order: Vec<u32>,
-    /// Sort keys of `order` (see [`sort`]).
-    sort_keys: Vec<u128>,
+    /// Buffers of [`sort`] and [`sort_top`].
+    sort_buffers: SortBuffers,
     ordered_posts: Vec<PostId>,
     /// Rescorer outputs, rescorer-major, indexed by survivor row.
     rescores: Vec<(f64, u32)>,
@@ -202,21 +204,16 @@ impl Scratch {
             }
         }
         // A post proposed by several sources keeps the first source in spec order: sort by
-        // `post, source` (packed with the proof count into one integer), keep the first.
+        // `post, position` (packed into one integer; positions follow the spec's source
+        // order), keep the first of each post.
         self.sourced_keys.clear();
-        self.sourced_keys.extend(
-            self.sourced
-                .iter()
-                .map(|c| u128::from(c.post.0) << 64 | u128::from(c.source) << 32 | u128::from(c.proof)),
-        );
+        self.sourced_keys
+            .extend(self.sourced.iter().enumerate().map(|(i, c)| u64::from(c.post.0) << 32 | i as u64));
         self.sourced_keys.sort_unstable();
-        self.sourced_keys.dedup_by_key(|key| *key >> 64);
-        self.sourced.clear();
-        self.sourced.extend(self.sourced_keys.iter().map(|&key| Sourced {
-            post: PostId((key >> 64) as u32),
-            source: (key >> 32) as u16,
-            proof: key as u32,
-        }));
+        self.sourced_keys.dedup_by_key(|key| *key >> 32);
+        self.collected.clear();
+        self.collected.extend(self.sourced_keys.iter().map(|&key| self.sourced[key as u32 as usize]));
+        std::mem::swap(&mut self.sourced, &mut self.collected);
         self.proposed = self.sourced.len();
         work::cap_candidates(&mut self.sourced, &mut self.dropped, pipeline.limits.max_candidates, ds);
     }
@@ -381,7 +378,7 @@ impl Scratch {
         let (ds, n) = (input.ds, self.posts.len());
         self.order.clear();
         self.order.extend(0..n as u32);
-        sort(&mut self.order, &mut self.sort_keys, &self.scores, &self.created, &self.posts, ds);
+        sort(&mut self.order, &mut self.sort_buffers, &self.scores, &self.created, &self.posts, ds);
         self.rescores.clear();
         self.rescores.resize(pipeline.rescorers.len() * n, (1.0, 0));
         for (ri, rescorer) in pipeline.rescorers.iter().enumerate() {
@@ -399,7 +396,7 @@ impl Scratch {
                 }
                 self.rescores[ri * n + row] = (m, note);
             }
-            sort(&mut self.order, &mut self.sort_keys, &self.scores, &self.created, &self.posts, ds);
+            sort(&mut self.order, &mut self.sort_buffers, &self.scores, &self.created, &self.posts, ds);
         }
 
         self.ordered_posts.clear();
@@ -434,7 +431,7 @@ impl Scratch {
             let Some(left_out) = sort_top(
                 m,
                 &mut self.order,
-                &mut self.sort_keys,
+                &mut self.sort_buffers,
                 &self.scores,
                 &self.created,
                 &self.posts,
@@ -461,7 +458,7 @@ impl Scratch {
                 }
                 sort(
                     &mut self.order,
-                    &mut self.sort_keys,
+                    &mut self.sort_buffers,
                     &self.final_scores,
                     &self.created,
                     &self.posts,

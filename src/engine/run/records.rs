@@ -141,7 +141,7 @@ impl Scratch {
         post: PostId,
     ) -> Option<Explanation> {
         let input = ViewerInput { ds, viewer, now, state: &self.state };
-        if !Screen::new(pipeline, ds, viewer).is_unavailable(&input, post) {
+        if !Screen::new(pipeline, ds, viewer).is_unavailable(post) {
             return None;
         }
         let mut e = Self::header(pipeline, &input, post);

@@ -56,6 +56,9 @@ impl PolicyLabels {
 stage_basics!(PolicyLabels, PolicyLabels::ID, [Input::PostMetadata]);
 
 impl Filter for PolicyLabels {
+    fn policy_labels(&self) -> &[String] {
+        &self.params.drop
+    }
     fn check(&self, input: &ViewerInput<'_>, post: PostId) -> Option<DecidedBy> {
         self.find(input, post).map(|_| DecidedBy::Platform)
     }
