@@ -48,6 +48,9 @@ pub struct ViewerState {
     pub candidates: Vec<u32>,
     /// `(original, newest repost of it among the candidates)`, sorted by original.
     pub kept_reposts: Vec<(u32, u32)>,
+    /// Scratch: `original << 96 | created_at descending << 32 | repost` of each candidate
+    /// repost.
+    repost_keys: Vec<u128>,
     /// The work limits of this feed and what has been read so far.
     work: FeedBudget,
 }
@@ -197,20 +200,37 @@ impl ViewerState {
         self.candidates.clear();
         self.candidates.extend(candidates.map(|p| p.0));
         self.candidates.sort_unstable();
-        self.kept_reposts.clear();
+        // Reposts by `original, created_at descending, post` packed into one integer;
+        // the first of each original wins, ties on `created_at` going to the smallest
+        // external id.
+        self.repost_keys.clear();
         for &p in &self.candidates {
             if let Some(o) = ds.repost_of(PostId(p)) {
-                self.kept_reposts.push((o.0, p));
+                let newest_first = !((ds.created_at(PostId(p)) as u64) ^ (1 << 63));
+                self.repost_keys.push(u128::from(o.0) << 96 | u128::from(newest_first) << 32 | u128::from(p));
             }
         }
-        // Newest repost first within an original, then the smallest external id.
-        self.kept_reposts.sort_unstable_by(|&(o1, p1), &(o2, p2)| {
-            let (p1, p2) = (PostId(p1), PostId(p2));
-            o1.cmp(&o2)
-                .then(ds.created_at(p2).cmp(&ds.created_at(p1)))
-                .then_with(|| ds.post_name(p1).cmp(ds.post_name(p2)))
-        });
-        self.kept_reposts.dedup_by_key(|&mut (o, _)| o);
+        self.repost_keys.sort_unstable();
+        self.kept_reposts.clear();
+        let keys = &self.repost_keys;
+        let mut i = 0;
+        while i < keys.len() {
+            let (original, newest) = ((keys[i] >> 96) as u32, keys[i] >> 32);
+            let mut kept = PostId(keys[i] as u32);
+            let mut j = i + 1;
+            while j < keys.len() && keys[j] >> 32 == newest {
+                let tied = PostId(keys[j] as u32);
+                if ds.post_name(tied) < ds.post_name(kept) {
+                    kept = tied;
+                }
+                j += 1;
+            }
+            self.kept_reposts.push((original, kept.0));
+            while j < keys.len() && (keys[j] >> 96) as u32 == original {
+                j += 1;
+            }
+            i = j;
+        }
     }
 
     /// Counts followee social proof: distinct followees (not blocked either way) who

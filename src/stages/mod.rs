@@ -165,6 +165,15 @@ pub trait Source: Stage {
 pub trait Filter: Stage {
     /// `Some(who decided)` when `post` must be removed, `None` to keep it.
     fn check(&self, input: &ViewerInput<'_>, post: PostId) -> Option<DecidedBy>;
+    /// [`Filter::check`] of many candidates at once: `out[i] = self.check(input, posts[i])`.
+    /// `posts` are sorted by id, ascending (a filter may merge them with a sorted list).
+    /// The engine calls this, once per filter and feed, rather than `check` per candidate;
+    /// an override may only be faster, never decide differently.
+    fn check_sorted(&self, input: &ViewerInput<'_>, posts: &[PostId], out: &mut [Option<DecidedBy>]) {
+        for (slot, &post) in out.iter_mut().zip(posts) {
+            *slot = self.check(input, post);
+        }
+    }
     /// The sentence recorded for a removal (called only when explaining).
     fn reason(&self, input: &ViewerInput<'_>, post: PostId) -> String;
     /// False when the filter can remove nothing from this viewer's feed (e.g. the viewer

@@ -77,14 +77,24 @@ impl Plan {
     }
 }
 
-/// Feeds with at least this many candidates are filtered in parallel (the engine's
-/// choice; each candidate's outcome is computed independently, so the result is the same).
-#[cfg(feature = "parallel")]
-pub(crate) const PARALLEL_CANDIDATES: usize = 4096;
+/// Buffers of [`apply_filters`].
+#[derive(Default)]
+struct FilterBuffers {
+    /// The post of each sourced candidate.
+    posts: Vec<PostId>,
+    /// Removals before this round of filters (`removed` as it came in).
+    before: Vec<Option<(u16, DecidedBy)>>,
+    /// One filter's outcome for each candidate.
+    outcomes: Vec<Option<DecidedBy>>,
+}
 
-/// Runs the filters `active` (indices, in spec order) on the candidates not yet removed; the
-/// first filter that removes a candidate records the removal. With a `screen`, a candidate
-/// that is not available to the viewer is first marked [`UNAVAILABLE`].
+/// Runs the filters `active` (indices, in spec order) on the candidates not yet removed;
+/// the first filter that removes a candidate records the removal. With a `screen`, the
+/// candidates that are not available to the viewer are first marked [`UNAVAILABLE`].
+///
+/// Filter by filter over every candidate, last filter first, each removal overwriting the
+/// later filters' (so the first one stays): a filter asked about a candidate that an
+/// earlier filter removed only does work that is then discarded.
 fn apply_filters(
     pipeline: &Pipeline,
     input: &ViewerInput<'_>,
@@ -92,25 +102,56 @@ fn apply_filters(
     removed: &mut [Option<(u16, DecidedBy)>],
     active: &[u16],
     screen: Option<&Screen<'_>>,
+    buffers: &mut FilterBuffers,
 ) {
-    let one = |c: &Sourced, removal: &mut Option<(u16, DecidedBy)>| {
-        if removal.is_none() {
-            if screen.is_some_and(|s| s.is_unavailable(c.post)) {
-                *removal = Some((UNAVAILABLE, DecidedBy::Platform));
-                return;
+    let FilterBuffers { posts, before, outcomes } = buffers;
+    posts.clear();
+    posts.extend(sourced.iter().map(|c| c.post));
+    outcomes.clear();
+    outcomes.resize(posts.len(), None);
+    if let Some(screen) = screen {
+        check_in_chunks(posts, outcomes, &|posts, out| {
+            for (slot, &post) in out.iter_mut().zip(posts) {
+                *slot = screen.is_unavailable(post).then_some(DecidedBy::Platform);
             }
-            *removal = active
-                .iter()
-                .find_map(|&fi| pipeline.filters[fi as usize].check(input, c.post).map(|by| (fi, by)));
+        });
+        for (r, o) in removed.iter_mut().zip(outcomes.iter()) {
+            if let (None, Some(by)) = (*r, *o) {
+                *r = Some((UNAVAILABLE, by));
+            }
         }
-    };
+    }
+    before.clear();
+    before.extend_from_slice(removed);
+    for &fi in active.iter().rev() {
+        let filter = &pipeline.filters[fi as usize];
+        check_in_chunks(posts, outcomes, &|posts, out| filter.check_sorted(input, posts, out));
+        for ((r, b), o) in removed.iter_mut().zip(before.iter()).zip(outcomes.iter()) {
+            if let (None, Some(by)) = (*b, *o) {
+                *r = Some((fi, by));
+            }
+        }
+    }
+}
+
+/// Feeds with at least this many candidates are filtered in parallel (the engine's
+/// choice; each candidate's outcome is computed independently, so the result is the same).
+#[cfg(feature = "parallel")]
+pub(crate) const PARALLEL_CANDIDATES: usize = 4096;
+
+/// Decides some candidates: `out[i]` for `posts[i]`.
+type CheckMany<'a> = dyn Fn(&[PostId], &mut [Option<DecidedBy>]) + Sync + 'a;
+
+/// Calls `check` on `posts` and `out` whole, or on chunks of them in parallel when there
+/// are many.
+fn check_in_chunks(posts: &[PostId], out: &mut [Option<DecidedBy>], check: &CheckMany<'_>) {
     #[cfg(feature = "parallel")]
-    if sourced.len() >= PARALLEL_CANDIDATES {
+    if posts.len() >= PARALLEL_CANDIDATES {
         use rayon::prelude::*;
-        sourced.par_iter().zip(removed.par_iter_mut()).with_min_len(1024).for_each(|(c, r)| one(c, r));
+        posts.par_chunks(1024).zip(out.par_chunks_mut(1024)).for_each(|(p, o)| check(p, o));
         return;
     }
-    sourced.iter().zip(removed.iter_mut()).for_each(|(c, r)| one(c, r));
+    check(posts, out)
 }
 
 /// Per-thread buffers, reused from feed to feed.
@@ -125,9 +166,12 @@ pub(crate) struct Scratch {
     active_filters: Vec<u16>,
     /// Per sourced candidate: `None` = kept, else (filter index, decided by).
     removed: Vec<Option<(u16, DecidedBy)>>,
+    filter_buffers: FilterBuffers,
     /// Sourced index of each survivor.
     survivors: Vec<u32>,
     posts: Vec<PostId>,
+    /// `created_at` of each sourced candidate.
+    sourced_created: Vec<i64>,
     /// `created_at` of each survivor.
     created: Vec<i64>,
     features: FeatureMatrix,
@@ -216,6 +260,11 @@ impl Scratch {
         std::mem::swap(&mut self.sourced, &mut self.collected);
         self.proposed = self.sourced.len();
         work::cap_candidates(&mut self.sourced, &mut self.dropped, pipeline.limits.max_candidates, ds);
+        // The first read of each candidate's metadata, in a loop of independent loads: on a
+        // large dataset these are cache misses, which such a loop overlaps; the filters
+        // after it then find the metadata in cache.
+        self.sourced_created.clear();
+        self.sourced_created.extend(self.sourced.iter().map(|c| ds.created_at(c.post)));
     }
 
     /// Ranks one feed. `now` and `k` are already checked.
@@ -250,7 +299,15 @@ impl Scratch {
             let screen = Screen::new(pipeline, ds, viewer);
             let before = self.active_filters.partition_point(|&fi| (fi as usize) < split);
             let active = &self.active_filters[..before];
-            apply_filters(pipeline, &input, &self.sourced, &mut self.removed, active, Some(&screen));
+            apply_filters(
+                pipeline,
+                &input,
+                &self.sourced,
+                &mut self.removed,
+                active,
+                Some(&screen),
+                &mut self.filter_buffers,
+            );
         }
         if pipeline.plan.dedupe_at.is_some() {
             let alive =
@@ -266,6 +323,7 @@ impl Scratch {
             &mut self.removed,
             &self.active_filters[after..],
             None,
+            &mut self.filter_buffers,
         );
         // The viewer's state is complete: lend it out while the rest of the buffers work.
         let state = std::mem::take(&mut self.state);
@@ -290,7 +348,7 @@ impl Scratch {
             if self.removed[j].is_none() {
                 self.survivors.push(j as u32);
                 self.posts.push(c.post);
-                self.created.push(ds.created_at(c.post));
+                self.created.push(self.sourced_created[j]);
             }
         }
 

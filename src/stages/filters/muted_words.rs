@@ -14,10 +14,10 @@ pub struct MutedWords {
 }
 
 fn same_word(a: &str, lower: &str) -> bool {
-    if a.is_ascii() && lower.is_ascii() {
-        // Lower-casing an ASCII word is ASCII lower-casing.
-        return a.len() == lower.len()
-            && a.bytes().zip(lower.bytes()).all(|(x, y)| x.to_ascii_lowercase() == y);
+    if a.is_ascii() {
+        // An ASCII word lower-cases to ASCII of the same length, byte by byte (and
+        // `lower`, already lower-cased, has no upper-case ASCII).
+        return a.eq_ignore_ascii_case(lower);
     }
     a.chars().flat_map(char::to_lowercase).eq(lower.chars())
 }
