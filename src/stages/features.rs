@@ -82,6 +82,17 @@ impl FeatureMatrix {
 
     /// Computes every column for `posts`, column by column. Reuses the allocation.
     pub fn hydrate(&mut self, input: &ViewerInput<'_>, posts: &[PostId]) {
+        self.fill(input, posts, true);
+    }
+
+    /// [`FeatureMatrix::hydrate`] for scoring alone: absent caller-supplied values still
+    /// read 0, but are not recorded ([`FeatureMatrix::is_missing`] is false until the next
+    /// `hydrate`). Only explanations need that record.
+    pub(crate) fn hydrate_for_scoring(&mut self, input: &ViewerInput<'_>, posts: &[PostId]) {
+        self.fill(input, posts, false);
+    }
+
+    fn fill(&mut self, input: &ViewerInput<'_>, posts: &[PostId], record_missing: bool) {
         let n = posts.len();
         let cols = self.names.len();
         if self.data.nrows() != n {
@@ -106,6 +117,10 @@ impl FeatureMatrix {
                     gather(column, posts, |p| values.get(p * width + slot).copied().unwrap_or(f64::NAN))
                 }
                 None => column.fill(f64::NAN),
+            }
+            if !record_missing {
+                column.iter_mut().filter(|cell| cell.is_nan()).for_each(|cell| *cell = 0.0);
+                continue;
             }
             for (i, cell) in column.iter_mut().enumerate() {
                 if cell.is_nan() {

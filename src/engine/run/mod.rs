@@ -357,7 +357,11 @@ impl Scratch {
         if self.features.names() != pipeline.plan.features.as_slice() {
             self.features = FeatureMatrix::with_columns(pipeline.plan.features.clone());
         }
-        self.features.hydrate(input, &self.posts);
+        if mode == ExplainMode::Off {
+            self.features.hydrate_for_scoring(input, &self.posts);
+        } else {
+            self.features.hydrate(input, &self.posts);
+        }
         self.values.clear();
         self.values.resize(pipeline.scorers.len() * n, 0.0);
         for (si, scorer) in pipeline.scorers.iter().enumerate() {
@@ -367,24 +371,24 @@ impl Scratch {
                 return Err(non_finite(scorer.id(), ds, self.posts[row], out[row]));
             }
         }
+        // Column by column, in the per-row order of the algebra: `0 + terms…` (or 1 when
+        // there are none), then `× factors…`, each in spec order.
         let has_terms = pipeline.scorers.iter().any(|s| s.combine() == Combine::Term);
         self.scores.clear();
-        for row in 0..n {
-            let mut s = if has_terms { 0.0 } else { 1.0 };
-            for (si, scorer) in pipeline.scorers.iter().enumerate() {
-                if scorer.combine() == Combine::Term {
-                    s += self.values[si * n + row];
-                }
+        self.scores.resize(n, if has_terms { 0.0 } else { 1.0 });
+        let column = |si: usize| &self.values[si * n..(si + 1) * n];
+        for (si, scorer) in pipeline.scorers.iter().enumerate() {
+            if scorer.combine() == Combine::Term {
+                self.scores.iter_mut().zip(column(si)).for_each(|(score, &v)| *score += v);
             }
-            for (si, scorer) in pipeline.scorers.iter().enumerate() {
-                if scorer.combine() == Combine::Factor {
-                    s *= self.values[si * n + row];
-                }
+        }
+        for (si, scorer) in pipeline.scorers.iter().enumerate() {
+            if scorer.combine() == Combine::Factor {
+                self.scores.iter_mut().zip(column(si)).for_each(|(score, &v)| *score *= v);
             }
-            if !s.is_finite() {
-                return Err(non_finite("pipeline", ds, self.posts[row], s));
-            }
-            self.scores.push(s);
+        }
+        if let Some(row) = self.scores.iter().position(|s| !s.is_finite()) {
+            return Err(non_finite("pipeline", ds, self.posts[row], self.scores[row]));
         }
 
         // Rank, then rescore list-wise (each rescorer sees the current order) and select;

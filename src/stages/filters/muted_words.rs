@@ -32,15 +32,33 @@ pub(crate) fn find_phrase<'p>(text: &str, phrases: &'p [Vec<String>]) -> Option<
     if longest > STACK_WORDS {
         return find_long_phrase(text, phrases);
     }
-    // The last `STACK_WORDS` words, in a ring: word `seen - 1` is the latest.
+    if text.is_ascii() {
+        // Every word is ASCII: split and compare byte by byte.
+        let ascii_words = text
+            .as_bytes()
+            .split(|b| !b.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| std::str::from_utf8(w).unwrap_or_default());
+        return find_in_window(ascii_words, phrases, str::eq_ignore_ascii_case);
+    }
+    find_in_window(words(text), phrases, same_word)
+}
+
+/// [`find_phrase`] over `tokens`, keeping the last [`STACK_WORDS`] in a ring (word
+/// `seen - 1` is the latest); `same` compares a token with a lower-cased word.
+fn find_in_window<'t, 'p>(
+    tokens: impl Iterator<Item = &'t str>,
+    phrases: &'p [Vec<String>],
+    same: impl Fn(&str, &str) -> bool,
+) -> Option<&'p [String]> {
     let mut ring = [""; STACK_WORDS];
     let mut seen = 0usize;
-    for token in words(text) {
+    for token in tokens {
         ring[seen % STACK_WORDS] = token;
         seen += 1;
         for phrase in phrases {
             let n = phrase.len();
-            if n <= seen && (0..n).all(|k| same_word(ring[(seen - n + k) % STACK_WORDS], &phrase[k])) {
+            if n <= seen && (0..n).all(|k| same(ring[(seen - n + k) % STACK_WORDS], &phrase[k])) {
                 return Some(phrase);
             }
         }
@@ -48,9 +66,6 @@ pub(crate) fn find_phrase<'p>(text: &str, phrases: &'p [Vec<String>]) -> Option<
     None
 }
 
-/// [`find_phrase`] for phrases longer than the stack window: the words before each
-/// position are read again from the text (quadratic, but such phrases are rare and this
-/// allocates nothing).
 fn find_long_phrase<'p>(text: &str, phrases: &'p [Vec<String>]) -> Option<&'p [String]> {
     for (seen, _) in words(text).enumerate().map(|(i, w)| (i + 1, w)) {
         for phrase in phrases {
