@@ -236,8 +236,9 @@ impl ViewerState {
     /// Counts followee social proof: distinct followees (not blocked either way) who
     /// liked, reposted, replied to or quoted a post in `(now - window_hours, now]`.
     ///
-    /// Every such engagement becomes a `post << shift | followee` key; sorting the keys
-    /// groups them by post with followees in id order, so one pass counts distinct
+    /// Every such engagement becomes a `post << shift | followee` key; sorting the keys (a
+    /// radix sort, on the bytes in which they differ) groups them by post with followees
+    /// in id order, so one pass counts distinct
     /// followees per post. No per-post array: the work is proportional to the followees'
     /// engagements, whatever the size of the world.
     pub fn compute_social_proof(&mut self, ds: &Dataset, viewer: UserId, now: i64, window_hours: f64) {
@@ -270,7 +271,7 @@ impl ViewerState {
             self.work.engagements_truncated |= read.len() < posts.len();
             self.proof_pairs.extend(read.iter().map(|&p| u64::from(p) << shift | u64::from(f)));
         }
-        self.proof_pairs.sort_unstable();
+        radsort::sort(&mut self.proof_pairs);
         let mask = (1u64 << shift) - 1;
         let mut last = u64::MAX;
         for &key in &self.proof_pairs {
