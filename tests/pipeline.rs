@@ -353,7 +353,8 @@ fn muted_words_match_across_unicode_case() {
 #[test]
 fn a_large_feed_is_the_same_with_one_or_two_threads() {
     // Viewers following ~1,000 accounts get more than 4,096 candidates, so the engine
-    // filters their feeds in parallel over candidates.
+    // filters their feeds in parallel over candidates when it ranks one alone (not from
+    // `rank_all`, whose threads are busy with other feeds).
     let config = SynthConfig { users: 1_500, seed: 4, mean_follows: 1_000.0, ..SynthConfig::default() };
     let ds = synth::generate(&config).unwrap();
     let p = Pipeline::preset("engagement").unwrap();
@@ -365,6 +366,12 @@ fn a_large_feed_is_the_same_with_one_or_two_threads() {
         check_feed(&ds, feed);
     }
     assert_eq!(one, two);
+    let options = RankOptions::explained(ExplainMode::Full);
+    for feed in one.iter().filter(|f| f.sourced >= 4096) {
+        assert_eq!(&p.rank(&ds, feed.viewer, &options).unwrap(), feed);
+        let off = p.rank(&ds, feed.viewer, &RankOptions::default()).unwrap();
+        assert_eq!(off.items, feed.items);
+    }
 }
 
 /// One author's posts fill the top of the list; author diversity pushes the second of them

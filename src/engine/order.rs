@@ -61,7 +61,8 @@ fn descending_f64(x: f64) -> u64 {
 }
 
 /// The rows whose score is strictly better than the `m`-th best score (0-based), sorted
-/// as [`sort`] does; returns a row with that `m`-th best score, the best row left out.
+/// as [`sort`] does; returns a row with that `m`-th best score (the best score left out;
+/// only its score is used).
 /// `None` when there are at most `m` rows.
 pub(super) fn sort_top(
     m: usize,

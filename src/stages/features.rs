@@ -30,7 +30,7 @@ pub struct FeatureMatrix {
     names: Vec<String>,
     data: Array2<f64>,
     /// Row-major: true where a caller-supplied feature is absent (read as 0). Empty when
-    /// no value is missing.
+    /// no value is missing, or after [`FeatureMatrix::hydrate_for_scoring`].
     missing: Vec<bool>,
 }
 
@@ -76,6 +76,7 @@ impl FeatureMatrix {
     /// not carry (its value reads 0). Standard features are never missing.
     pub fn is_missing(&self, row: usize, name: &str) -> bool {
         let j = self.index(name).unwrap_or_else(|| panic!("feature `{name}` was not hydrated"));
+        debug_assert!(row < self.rows(), "row {row} of {}", self.rows());
         // Empty when no value is missing.
         self.missing.get(row * self.names.len() + j).copied().unwrap_or(false)
     }

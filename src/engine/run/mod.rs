@@ -82,14 +82,16 @@ impl Plan {
 struct FilterBuffers {
     /// The post of each sourced candidate.
     posts: Vec<PostId>,
-    /// Removals before this round of filters (`removed` as it came in).
+    /// Removals before this round of filters (`removed` after the screen, before the
+    /// filters).
     before: Vec<Option<(u16, DecidedBy)>>,
     /// One filter's outcome for each candidate.
     outcomes: Vec<Option<DecidedBy>>,
 }
 
-/// Runs the filters `active` (indices, in spec order) on the candidates not yet removed;
-/// the first filter that removes a candidate records the removal. With a `screen`, the
+/// Runs the filters `active` (indices, in spec order), recording removals only for the
+/// candidates not yet removed: the first filter that removes a candidate records the
+/// removal. With a `screen`, the
 /// candidates that are not available to the viewer are first marked [`UNAVAILABLE`].
 ///
 /// Filter by filter over every candidate, last filter first, each removal overwriting the
@@ -143,10 +145,11 @@ pub(crate) const PARALLEL_CANDIDATES: usize = 4096;
 type CheckMany<'a> = dyn Fn(&[PostId], &mut [Option<DecidedBy>]) + Sync + 'a;
 
 /// Calls `check` on `posts` and `out` whole, or on chunks of them in parallel when there
-/// are many.
+/// are many and the call does not already run on a rayon worker (as each feed of
+/// `rank_all` does: its threads are busy with other feeds).
 fn check_in_chunks(posts: &[PostId], out: &mut [Option<DecidedBy>], check: &CheckMany<'_>) {
     #[cfg(feature = "parallel")]
-    if posts.len() >= PARALLEL_CANDIDATES {
+    if posts.len() >= PARALLEL_CANDIDATES && rayon::current_thread_index().is_none() {
         use rayon::prelude::*;
         posts.par_chunks(1024).zip(out.par_chunks_mut(1024)).for_each(|(p, o)| check(p, o));
         return;
@@ -250,6 +253,8 @@ impl Scratch {
         // A post proposed by several sources keeps the first source in spec order: sort by
         // `post, position` (packed into one integer; positions follow the spec's source
         // order), keep the first of each post.
+        // Positions fit in 32 bits: 2^32 proposals would take 48 GiB of `Sourced`.
+        debug_assert!(self.sourced.len() <= u32::MAX as usize);
         self.sourced_keys.clear();
         self.sourced_keys
             .extend(self.sourced.iter().enumerate().map(|(i, c)| u64::from(c.post.0) << 32 | i as u64));

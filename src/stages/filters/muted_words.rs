@@ -66,6 +66,9 @@ fn find_in_window<'t, 'p>(
     None
 }
 
+/// [`find_phrase`] for phrases longer than the stack window: the words before each
+/// position are read again from the text (quadratic, but such phrases are rare and this
+/// allocates nothing).
 fn find_long_phrase<'p>(text: &str, phrases: &'p [Vec<String>]) -> Option<&'p [String]> {
     for (seen, _) in words(text).enumerate().map(|(i, w)| (i + 1, w)) {
         for phrase in phrases {
