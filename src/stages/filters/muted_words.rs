@@ -103,6 +103,18 @@ impl Filter for MutedWords {
     fn check(&self, input: &ViewerInput<'_>, post: PostId) -> Option<DecidedBy> {
         Self::find(input, post).map(|_| DecidedBy::Viewer)
     }
+    fn check_sorted(&self, input: &ViewerInput<'_>, posts: &[PostId], out: &mut [Option<DecidedBy>]) {
+        // Every text is located, and its first byte read, before any is searched: a loop
+        // of independent loads, whose cache misses (on a large dataset) overlap.
+        let texts: Vec<&str> = posts.iter().map(|&p| input.ds.text(p)).collect();
+        std::hint::black_box(texts.iter().fold(0u8, |x, t| x ^ t.as_bytes().first().copied().unwrap_or(0)));
+        let phrases = &input.state.muted_phrases;
+        for ((slot, &post), text) in out.iter_mut().zip(posts).zip(texts) {
+            let found = find_phrase(text, phrases).is_some()
+                || input.ds.repost_of(post).is_some_and(|o| find_phrase(input.ds.text(o), phrases).is_some());
+            *slot = found.then_some(DecidedBy::Viewer);
+        }
+    }
     fn reason(&self, input: &ViewerInput<'_>, post: PostId) -> String {
         match Self::find(input, post) {
             Some(phrase) => format!("it contains \"{}\", which you muted", phrase.join(" ")),
