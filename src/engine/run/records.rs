@@ -1,9 +1,10 @@
 //! The explanation records of one ranked feed: one per candidate (selected, cut or
 //! filtered), and the records of posts no source proposed or the viewer may not see.
 
-use super::{Scratch, UNAVAILABLE};
+use super::Scratch;
 use crate::engine::explain::{Explanation, Outcome, SourceNote, StageValue};
 use crate::engine::privacy::Screen;
+use crate::engine::privacy::UNAVAILABLE;
 use crate::model::{Dataset, PostId, UserId};
 use crate::pipeline::Pipeline;
 use crate::stages::{Combine, ExplainMode, FeatureMatrix, Sourced, ViewerInput};
