@@ -32,8 +32,8 @@ pub struct ViewerState {
     proof_accounts: Vec<[u32; 3]>,
     /// The social-proof window in hours, once counted.
     proof_hours: Option<f64>,
-    /// Scratch: `post << shift | followee` for every counted engagement.
-    proof_pairs: Vec<u64>,
+    /// Scratch: `(post, followee)` of every counted engagement.
+    proof_pairs: Vec<(u32, u32)>,
     /// Bit set of the accounts the viewer follows (valid when `following_ready`).
     following: Vec<u64>,
     following_marked: Vec<u32>,
@@ -236,11 +236,11 @@ impl ViewerState {
     /// Counts followee social proof: distinct followees (not blocked either way) who
     /// liked, reposted, replied to or quoted a post in `(now - window_hours, now]`.
     ///
-    /// Every such engagement becomes a `post << shift | followee` key; sorting the keys (a
-    /// radix sort, on the bytes in which they differ) groups them by post with followees
-    /// in id order, so one pass counts distinct
-    /// followees per post. No per-post array: the work is proportional to the followees'
-    /// engagements, whatever the size of the world.
+    /// Every such engagement becomes a `(post, followee)` pair, appended followee by
+    /// followee in id order; a stable sort by post (a radix sort, on the bytes in which
+    /// the posts differ) groups them by post with followees still in id order, so one
+    /// pass counts distinct followees per post. No per-post array: the work is
+    /// proportional to the followees' engagements, whatever the size of the world.
     pub fn compute_social_proof(&mut self, ds: &Dataset, viewer: UserId, now: i64, window_hours: f64) {
         self.proof.clear();
         self.proof_accounts.clear();
@@ -249,7 +249,6 @@ impl ViewerState {
         let from = crate::stages::window_start(now, window_hours);
         let graph = ds.graph();
         let (blocks, blocked_by) = (graph.blocks(viewer.0), graph.blocked_by(viewer.0));
-        let shift = u64::BITS - (ds.user_count() as u64).leading_zeros();
         // Each followee's engagements in the window, then the fair share of the budget.
         let windows: Vec<(u32, &[u32])> = self
             .followees_read(ds, viewer)
@@ -269,16 +268,15 @@ impl ViewerState {
             let read = newest(posts, quota);
             self.work.engagements_read += read.len();
             self.work.engagements_truncated |= read.len() < posts.len();
-            self.proof_pairs.extend(read.iter().map(|&p| u64::from(p) << shift | u64::from(f)));
+            self.proof_pairs.extend(read.iter().map(|&p| (p, f)));
         }
-        radsort::sort(&mut self.proof_pairs);
-        let mask = (1u64 << shift) - 1;
-        let mut last = u64::MAX;
-        for &key in &self.proof_pairs {
-            if key == last {
+        radsort::sort_by_key(&mut self.proof_pairs, |&(post, _)| post);
+        let mut last = None;
+        for &pair in &self.proof_pairs {
+            if last == Some(pair) {
                 continue; // the same followee again
             }
-            let (post, followee) = ((key >> shift) as u32, (key & mask) as u32);
+            let (post, followee) = pair;
             match self.proof.last_mut() {
                 Some((p, n)) if *p == post => {
                     if (*n as usize) < 3 {
@@ -291,7 +289,7 @@ impl ViewerState {
                     self.proof_accounts.push([followee, u32::MAX, u32::MAX]);
                 }
             }
-            last = key;
+            last = Some(pair);
         }
     }
 

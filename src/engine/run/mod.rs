@@ -85,8 +85,6 @@ pub(crate) struct Scratch {
     state: ViewerState,
     sourced: Vec<Sourced>,
     collected: Vec<Sourced>,
-    /// `post << 32 | position` of each sourced candidate (see [`Scratch::collect`]).
-    sourced_keys: Vec<u64>,
     /// Indices of the filters that can remove anything from the current feed.
     active_filters: Vec<u16>,
     /// Per sourced candidate: `None` = kept, else (filter index, decided by).
@@ -172,19 +170,11 @@ impl Scratch {
                 self.sourced.extend(self.collected.iter().map(|c| Sourced { source: i as u16, ..*c }));
             }
         }
-        // A post proposed by several sources keeps the first source in spec order: sort by
-        // `post, position` (packed into one integer; positions follow the spec's source
-        // order), keep the first of each post.
-        // Positions fit in 32 bits: 2^32 proposals would take 48 GiB of `Sourced`.
-        debug_assert!(self.sourced.len() <= u32::MAX as usize);
-        self.sourced_keys.clear();
-        self.sourced_keys
-            .extend(self.sourced.iter().enumerate().map(|(i, c)| u64::from(c.post.0) << 32 | i as u64));
-        self.sourced_keys.sort_unstable();
-        self.sourced_keys.dedup_by_key(|key| *key >> 32);
-        self.collected.clear();
-        self.collected.extend(self.sourced_keys.iter().map(|&key| self.sourced[key as u32 as usize]));
-        std::mem::swap(&mut self.sourced, &mut self.collected);
+        // A post proposed by several sources keeps the first source in spec order: a
+        // stable sort by post (a radix sort) keeps each post's proposals in source order;
+        // keep the first of each post.
+        radsort::sort_by_key(&mut self.sourced, |c| c.post.0);
+        self.sourced.dedup_by_key(|c| c.post);
         self.proposed = self.sourced.len();
         work::cap_candidates(&mut self.sourced, &mut self.dropped, pipeline.limits.max_candidates, ds);
         // The first read of each candidate's metadata, in a loop of independent loads: on a
