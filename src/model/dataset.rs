@@ -250,6 +250,7 @@ impl Dataset {
     }
 
     /// A post's label ids (see [`Dataset::label_name`]).
+    #[inline]
     pub fn label_ids(&self, post: PostId) -> &[u32] {
         self.posts.labels(post.index())
     }

@@ -109,18 +109,20 @@ impl FeatureMatrix {
             if hydrate_standard(input, name, posts, column) {
                 continue;
             }
-            // Caller-supplied: NaN (absent) reads 0 and is marked missing.
+            // Caller-supplied: NaN (absent) reads 0 and is marked missing; without that
+            // record, it becomes 0 as it is read.
+            let absent = if record_missing { f64::NAN } else { 0.0 };
+            let present = |v: f64| if v.is_nan() { absent } else { v };
             match input.ds.feature_storage(name) {
                 Some(FeatureColumn::Narrow { values, width, slot }) => gather(column, posts, |p| {
-                    values.get(p * width + slot).map_or(f64::NAN, |&v| f64::from(v))
+                    values.get(p * width + slot).map_or(absent, |&v| present(f64::from(v)))
                 }),
                 Some(FeatureColumn::Wide { values, width, slot }) => {
-                    gather(column, posts, |p| values.get(p * width + slot).copied().unwrap_or(f64::NAN))
+                    gather(column, posts, |p| values.get(p * width + slot).map_or(absent, |&v| present(v)))
                 }
-                None => column.fill(f64::NAN),
+                None => column.fill(absent),
             }
             if !record_missing {
-                column.iter_mut().filter(|cell| cell.is_nan()).for_each(|cell| *cell = 0.0);
                 continue;
             }
             for (i, cell) in column.iter_mut().enumerate() {
