@@ -166,10 +166,10 @@ pub trait Filter: Stage {
     /// `Some(who decided)` when `post` must be removed, `None` to keep it.
     fn check(&self, input: &ViewerInput<'_>, post: PostId) -> Option<DecidedBy>;
     /// [`Filter::check`] of many candidates at once: `out[i] = self.check(input, posts[i])`.
-    /// `posts` are sorted by id, ascending (a filter may merge them with a sorted list).
-    /// The engine calls this once per filter and feed (per chunk of 1,024 candidates when
-    /// it filters in parallel) rather than `check` per candidate;
-    /// an override may only be faster, never decide differently.
+    /// `posts` are in ascending [`PostId`] order, each once (a filter may merge them with a
+    /// sorted list). The engine calls this once per filter and feed (per chunk of 1,024
+    /// candidates when it filters in parallel) rather than `check` per candidate; an
+    /// override may only be faster, never decide differently.
     fn check_sorted(&self, input: &ViewerInput<'_>, posts: &[PostId], out: &mut [Option<DecidedBy>]) {
         for (slot, &post) in out.iter_mut().zip(posts) {
             *slot = self.check(input, post);
