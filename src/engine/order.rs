@@ -4,13 +4,11 @@
 
 use crate::model::{Dataset, PostId};
 
-/// Reusable buffers of [`sort`] and [`sort_top`].
+/// Reusable buffers of [`sort`] and [`Top`].
 #[derive(Debug, Default)]
 pub(super) struct SortBuffers {
     /// `score key << 32 | row` of the rows being sorted.
     keys: Vec<u128>,
-    /// The score key of every row, for selecting the top.
-    score_keys: Vec<u64>,
 }
 
 /// Sorts survivor rows: score descending, then `created_at` descending, then external post
@@ -30,7 +28,20 @@ pub(super) fn sort(
 ) {
     let keys = &mut buffers.keys;
     keys.clear();
-    keys.extend(order.iter().map(|&r| u128::from(descending_f64(scores[r as usize])) << 32 | u128::from(r)));
+    keys.extend(order.iter().map(|&r| row_key(scores, r)));
+    sort_keys(keys, created, posts, ds);
+    for (slot, &key) in order.iter_mut().zip(keys.iter()) {
+        *slot = key as u32;
+    }
+}
+
+/// `score key << 32 | row`: orders as the row's score descending, then the row.
+fn row_key(scores: &[f64], row: u32) -> u128 {
+    u128::from(descending_f64(scores[row as usize])) << 32 | u128::from(row)
+}
+
+/// Sorts row keys ([`row_key`]) in the order [`sort`] defines.
+fn sort_keys(keys: &mut [u128], created: &[i64], posts: &[PostId], ds: &Dataset) {
     keys.sort_unstable();
     let row = |key: u128| key as u32 as usize;
     let mut i = 0;
@@ -48,9 +59,6 @@ pub(super) fn sort(
         }
         i += tied;
     }
-    for (slot, &key) in order.iter_mut().zip(keys.iter()) {
-        *slot = key as u32;
-    }
 }
 
 /// A key whose unsigned order is the descending [`f64::total_cmp`] order.
@@ -60,35 +68,56 @@ fn descending_f64(x: f64) -> u64 {
     !((total as u64) ^ (1 << 63))
 }
 
-/// The rows whose score is strictly better than the `m`-th best score (0-based), sorted
-/// as [`sort`] does; returns a row with that `m`-th best score (the best score left out;
-/// only its score is used).
-/// `None` when there are at most `m` rows.
-pub(super) fn sort_top(
-    m: usize,
-    top: &mut Vec<u32>,
-    buffers: &mut SortBuffers,
-    scores: &[f64],
-    created: &[i64],
-    posts: &[PostId],
-    ds: &Dataset,
-) -> Option<usize> {
-    let n = scores.len();
-    if m >= n {
-        return None;
+/// The top of a feed's order, grown on demand: the rows whose score is strictly better
+/// than the `m`-th best, sorted as [`sort`] does. Growing it sorts only the rows it adds,
+/// which all come after the rows already there.
+#[derive(Debug, Default)]
+pub(super) struct Top {
+    /// Row keys ([`row_key`]) of the rows not yet in the top.
+    rest: Vec<u128>,
+}
+
+impl Top {
+    /// Starts an empty top over every row of `scores`.
+    pub(super) fn start(&mut self, scores: &[f64]) {
+        self.rest.clear();
+        self.rest.extend((0..scores.len() as u32).map(|r| row_key(scores, r)));
     }
-    // Select on the scores alone (rows that tie with the boundary stay out), then sort
-    // only the rows above it.
-    let score_keys = &mut buffers.score_keys;
-    score_keys.clear();
-    score_keys.extend(scores.iter().map(|&s| descending_f64(s)));
-    let boundary = *score_keys.select_nth_unstable(m).1;
-    top.clear();
-    top.extend((0..n as u32).filter(|&r| descending_f64(scores[r as usize]) < boundary));
-    let left_out =
-        scores.iter().position(|&s| descending_f64(s) == boundary).expect("the boundary is a score");
-    sort(top, buffers, scores, created, posts, ds);
-    Some(left_out)
+
+    /// Grows `top` (the top so far, as this left it) to the rows whose score is strictly
+    /// better than the `m`-th best score (0-based; rows that tie with it stay out), and
+    /// returns a row with that score (the best score left out); or adds every row left and
+    /// returns `None` when there are at most `m` rows.
+    pub(super) fn grow(
+        &mut self,
+        m: usize,
+        top: &mut Vec<u32>,
+        created: &[i64],
+        posts: &[PostId],
+        ds: &Dataset,
+    ) -> Option<usize> {
+        let nth = m.saturating_sub(top.len());
+        let (added, best_left_out) = if nth >= self.rest.len() {
+            (self.rest.len(), None)
+        } else {
+            // Every row left has a score key at least the last one added, so the m-th best
+            // of all rows is the `nth` best of these.
+            let boundary = *self.rest.select_nth_unstable(nth).1;
+            let (left_out, boundary) = (boundary as u32 as usize, boundary >> 32);
+            let better = &mut self.rest[..nth];
+            let mut added = 0;
+            for i in 0..better.len() {
+                if better[i] >> 32 < boundary {
+                    better.swap(added, i);
+                    added += 1;
+                }
+            }
+            (added, Some(left_out))
+        };
+        sort_keys(&mut self.rest[..added], created, posts, ds);
+        top.extend(self.rest.drain(..added).map(|key| key as u32));
+        best_left_out
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! One feed: sources → hydrate → filters → scorers → rescorers → selector, with reusable
 //! buffers so that the hot path allocates per feed, never per candidate.
 
-use crate::engine::order::{sort, sort_top, SortBuffers};
+use crate::engine::order::{sort, SortBuffers, Top};
 use crate::engine::privacy::Screen;
 
 mod filtering;
@@ -103,8 +103,12 @@ pub(crate) struct Scratch {
     scores: Vec<f64>,
     /// Survivor rows in ranked order.
     order: Vec<u32>,
-    /// Buffers of [`sort`] and [`sort_top`].
+    /// Buffers of [`sort`].
     sort_buffers: SortBuffers,
+    /// The top of the order grown by [`Scratch::select_from_top`].
+    top: Top,
+    /// The rows of the top that no row left out can overtake, in final order.
+    safe: Vec<u32>,
     ordered_posts: Vec<PostId>,
     /// Rescorer outputs, rescorer-major, indexed by survivor row.
     rescores: Vec<(f64, u32)>,
@@ -390,8 +394,9 @@ impl Scratch {
     /// `m`-th best, rescores them, and keeps those whose final score beats anything the rows
     /// below could reach (`best score below × the rescorer's largest multiplier`). When
     /// the selector fills the feed from those, the feed is the one the whole list gives;
-    /// otherwise `m` doubles. Returns false (nothing decided) when the stages make no such
-    /// promise or the top would be the whole list.
+    /// otherwise `m` doubles and the top grows (once it holds every row, it is the whole
+    /// list). Returns false (nothing decided) when the stages make no such promise or the
+    /// first top would be the whole list.
     fn select_from_top(&mut self, pipeline: &Pipeline, input: &ViewerInput<'_>, k: usize) -> Result<bool> {
         let rescorer = match pipeline.rescorers.as_slice() {
             [] => None,
@@ -401,28 +406,20 @@ impl Scratch {
             },
             _ => return Ok(false),
         };
-        if !pipeline.selector.selects_from_top() {
+        let mut m = k.saturating_mul(3).saturating_add(16);
+        if !pipeline.selector.selects_from_top() || m >= self.scores.len() {
             return Ok(false);
         }
         let ds = input.ds;
-        let mut m = k.saturating_mul(3).saturating_add(16);
+        self.top.start(&self.scores);
+        self.order.clear();
         loop {
-            let Some(left_out) = sort_top(
-                m,
-                &mut self.order,
-                &mut self.sort_buffers,
-                &self.scores,
-                &self.created,
-                &self.posts,
-                ds,
-            ) else {
-                return Ok(false);
-            };
+            let left_out = self.top.grow(m, &mut self.order, &self.created, &self.posts, ds);
+            // The rows that no row left out can overtake, in final order.
             self.final_scores.clear();
             self.final_scores.extend_from_slice(&self.scores);
-            let mut safe = self.order.len();
+            self.safe.clear();
             if let Some((rescorer, bound)) = rescorer {
-                let best_below = self.scores[left_out];
                 self.ordered_posts.clear();
                 self.ordered_posts.extend(self.order.iter().map(|&r| self.posts[r as usize]));
                 self.rescore_out.clear();
@@ -435,30 +432,40 @@ impl Scratch {
                         return Err(non_finite(rescorer.id(), ds, self.posts[row], self.final_scores[row]));
                     }
                 }
+                // Multipliers lie in [0, bound]: a score below reaches at most `best_below ×
+                // bound`, or 0 when negative (rounding is monotone, so this holds in f64).
+                match left_out {
+                    Some(row) => {
+                        let best_below = self.scores[row];
+                        let reachable_below = if best_below >= 0.0 { best_below * bound } else { 0.0 };
+                        let safe = |&&r: &&u32| self.final_scores[r as usize] > reachable_below;
+                        self.safe.extend(self.order.iter().filter(safe));
+                    }
+                    None => self.safe.extend_from_slice(&self.order),
+                }
+                // The selector takes at most one item per row.
+                if self.safe.len() < k && left_out.is_some() {
+                    m = m.saturating_mul(2);
+                    continue;
+                }
                 sort(
-                    &mut self.order,
+                    &mut self.safe,
                     &mut self.sort_buffers,
                     &self.final_scores,
                     &self.created,
                     &self.posts,
                     ds,
                 );
-                // Multipliers lie in [0, bound]: a score below reaches at most `best_below ×
-                // bound`, or 0 when negative (rounding is monotone, so this holds in f64).
-                let reachable_below = if best_below >= 0.0 { best_below * bound } else { 0.0 };
-                safe = self
-                    .order
-                    .iter()
-                    .take_while(|&&r| self.final_scores[r as usize] > reachable_below)
-                    .count();
+            } else {
+                self.safe.extend_from_slice(&self.order);
             }
             self.ordered_posts.clear();
-            self.ordered_posts.extend(self.order[..safe].iter().map(|&r| self.posts[r as usize]));
+            self.ordered_posts.extend(self.safe.iter().map(|&r| self.posts[r as usize]));
             self.in_network.clear();
             self.in_network.extend(self.ordered_posts.iter().map(|&p| input.follows_author(p)));
             pipeline.selector.select(&self.ordered_posts, &self.in_network, k, &mut self.selected);
-            if self.selected.len() == k {
-                self.order.truncate(safe);
+            if self.selected.len() == k || left_out.is_none() {
+                std::mem::swap(&mut self.order, &mut self.safe);
                 for &row in &self.order {
                     self.scores[row as usize] = self.final_scores[row as usize];
                 }
