@@ -31,7 +31,12 @@ impl Default for AuthorDiversityParams {
 #[derive(Debug, Clone)]
 pub struct AuthorDiversity {
     params: AuthorDiversityParams,
+    /// The multipliers of an author's first [`TABLED`] posts, worked out once.
+    first: [f64; TABLED],
 }
+
+/// How many multipliers [`AuthorDiversity`] works out when built.
+const TABLED: usize = 32;
 
 impl AuthorDiversity {
     /// Stage id.
@@ -44,14 +49,23 @@ impl AuthorDiversity {
                 return Err(Error::spec(Self::ID, name, format!("must be in [0, 1], got {v}")));
             }
         }
-        Ok(AuthorDiversity { params })
+        let first = std::array::from_fn(|k| multiplier(&params, k as u32));
+        Ok(AuthorDiversity { params, first })
     }
 
     /// The multiplier of an author's k-th (0-based) post.
     pub fn multiplier(&self, k: u32) -> f64 {
-        let AuthorDiversityParams { decay, floor } = self.params;
-        (1.0 - floor) * decay.powi(k as i32) + floor
+        match self.first.get(k as usize) {
+            Some(&m) => m,
+            None => multiplier(&self.params, k),
+        }
     }
+}
+
+/// `(1 − floor)·decay^k + floor`.
+fn multiplier(params: &AuthorDiversityParams, k: u32) -> f64 {
+    let AuthorDiversityParams { decay, floor } = *params;
+    (1.0 - floor) * decay.powi(k as i32) + floor
 }
 
 stage_basics!(AuthorDiversity, AuthorDiversity::ID, [Input::PostMetadata]);

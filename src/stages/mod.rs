@@ -31,6 +31,7 @@ pub mod top_k;
 pub mod weighted_sum;
 
 pub use context::{Sourced, ViewerInput, ViewerState};
+pub(crate) use features::warm_caller_rows;
 pub use features::{FeatureMatrix, STANDARD_FEATURES};
 
 use crate::model::PostId;

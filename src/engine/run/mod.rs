@@ -10,7 +10,7 @@ use crate::engine::{work, Feed, FeedItem};
 use crate::error::{ErrorKind, Result};
 use crate::model::{Dataset, PostId, UserId};
 use crate::pipeline::Pipeline;
-use crate::stages::STANDARD_FEATURES;
+use crate::stages::{warm_caller_rows, STANDARD_FEATURES};
 use crate::stages::{
     Combine, DecidedBy, ExplainMode, FeatureMatrix, Filter, Input, Scorer, Source, Sourced, ViewerInput,
     ViewerState,
@@ -22,6 +22,8 @@ use filtering::{apply_filters, FilterBuffers};
 pub(crate) struct Plan {
     /// Feature columns to hydrate, in first-use order.
     pub features: Vec<String>,
+    /// True when some of them are not standard features (the caller supplies them).
+    pub caller_features: bool,
     /// Social-proof window in hours, when a stage reads followee engagements.
     pub social_proof_hours: Option<f64>,
     pub seen: bool,
@@ -56,6 +58,7 @@ impl Plan {
                 }
             }
         }
+        plan.caller_features = plan.features.iter().any(|f| !STANDARD_FEATURES.contains(&f.as_str()));
         let feature = |n: &str| plan.features.iter().any(|f| f == n);
         let sp_feature = feature("social_proof");
         plan.affinity = feature("author_affinity");
@@ -123,6 +126,8 @@ pub(crate) struct Scratch {
     dropped: Vec<u32>,
     /// Sentences naming the limits that truncated the current feed.
     limited: Vec<String>,
+    /// Values read only to bring them into cache ([`warm_caller_rows`]).
+    warmed: Vec<f64>,
 }
 
 fn non_finite(stage: &str, ds: &Dataset, post: PostId, value: f64) -> crate::Error {
@@ -186,6 +191,10 @@ impl Scratch {
         // after it then find the metadata in cache.
         self.sourced_created.clear();
         self.sourced_created.extend(self.sourced.iter().map(|c| ds.created_at(c.post)));
+        // Likewise for the caller-supplied features that hydration will read.
+        if pipeline.plan.caller_features {
+            warm_caller_rows(ds, self.sourced.iter().map(|c| c.post), &mut self.warmed);
+        }
     }
 
     /// Ranks one feed. `now` and `k` are already checked.
