@@ -84,6 +84,12 @@ impl Top {
         self.rest.extend((0..scores.len() as u32).map(|r| row_key(scores, r)));
     }
 
+    /// Starts an empty top over `rows` (rows of `scores`).
+    pub(super) fn start_rows(&mut self, scores: &[f64], rows: &[u32]) {
+        self.rest.clear();
+        self.rest.extend(rows.iter().map(|&r| row_key(scores, r)));
+    }
+
     /// Grows `top` (the top so far, as this left it) to the rows whose score is strictly
     /// better than the `m`-th best score (0-based; rows that tie with it stay out), and
     /// returns a row with that score (the best score left out); or adds every row left and

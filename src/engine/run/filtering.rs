@@ -60,9 +60,11 @@ pub(super) fn apply_filters(
         let filter = &pipeline.filters[fi as usize];
         check_in_chunks(posts, outcomes, &|posts, out| filter.check_sorted(input, posts, out));
         for ((r, b), o) in removed.iter_mut().zip(before.iter()).zip(outcomes.iter()) {
-            if let (None, Some(by)) = (*b, *o) {
-                *r = Some((fi, by));
-            }
+            // A select rather than a branch: the outcomes are hard to predict.
+            *r = match (*b, *o) {
+                (None, Some(by)) => Some((fi, by)),
+                _ => *r,
+            };
         }
     }
 }

@@ -110,7 +110,10 @@ pub(crate) struct Scratch {
     sort_buffers: SortBuffers,
     /// The top of the order grown by [`Scratch::select_from_top`].
     top: Top,
-    /// The rows of the top that no row left out can overtake, in final order.
+    /// The top of the final order of the rows in `safe`.
+    final_top: Top,
+    /// The rows of the top that no row left out can overtake, then the top of their final
+    /// order (as much of it as the selector needs).
     safe: Vec<u32>,
     ordered_posts: Vec<PostId>,
     /// Rescorer outputs, rescorer-major, indexed by survivor row.
@@ -271,16 +274,22 @@ impl Scratch {
         mode: ExplainMode,
     ) -> Result<Feed> {
         let ds = input.ds;
-        self.survivors.clear();
-        self.posts.clear();
-        self.created.clear();
-        for (j, c) in self.sourced.iter().enumerate() {
-            if self.removed[j].is_none() {
-                self.survivors.push(j as u32);
-                self.posts.push(c.post);
-                self.created.push(self.sourced_created[j]);
-            }
+        // Every candidate is written at the next free slot, which only a survivor takes
+        // (no branch on the filters' outcome, which is hard to predict).
+        let m = self.sourced.len();
+        self.survivors.resize(m, 0);
+        self.posts.resize(m, PostId(0));
+        self.created.resize(m, 0);
+        let mut n = 0;
+        for (j, (c, removed)) in self.sourced.iter().zip(&self.removed).enumerate() {
+            self.survivors[n] = j as u32;
+            self.posts[n] = c.post;
+            self.created[n] = self.sourced_created[j];
+            n += removed.is_none() as usize;
         }
+        self.survivors.truncate(n);
+        self.posts.truncate(n);
+        self.created.truncate(n);
 
         // Hydrate and score column-wise.
         let n = self.posts.len();
@@ -399,6 +408,15 @@ impl Scratch {
         Ok(())
     }
 
+    /// Runs the selector over the rows of `safe`, in that order.
+    fn select(&mut self, pipeline: &Pipeline, input: &ViewerInput<'_>, k: usize) {
+        self.ordered_posts.clear();
+        self.ordered_posts.extend(self.safe.iter().map(|&r| self.posts[r as usize]));
+        self.in_network.clear();
+        self.in_network.extend(self.ordered_posts.iter().map(|&p| input.follows_author(p)));
+        pipeline.selector.select(&self.ordered_posts, &self.in_network, k, &mut self.selected);
+    }
+
     /// Ranks and selects from the top of the list alone: sorts the rows scoring above the
     /// `m`-th best, rescores them, and keeps those whose final score beats anything the rows
     /// below could reach (`best score below × the rescorer's largest multiplier`). When
@@ -457,22 +475,22 @@ impl Scratch {
                     m = m.saturating_mul(2);
                     continue;
                 }
-                sort(
-                    &mut self.safe,
-                    &mut self.sort_buffers,
-                    &self.final_scores,
-                    &self.created,
-                    &self.posts,
-                    ds,
-                );
+                // Their final order, from its top: as much of it as the selector needs.
+                self.final_top.start_rows(&self.final_scores, &self.safe);
+                self.safe.clear();
+                let mut final_m = k;
+                loop {
+                    let more = self.final_top.grow(final_m, &mut self.safe, &self.created, &self.posts, ds);
+                    self.select(pipeline, input, k);
+                    if self.selected.len() == k || more.is_none() {
+                        break;
+                    }
+                    final_m = final_m.saturating_mul(2);
+                }
             } else {
                 self.safe.extend_from_slice(&self.order);
+                self.select(pipeline, input, k);
             }
-            self.ordered_posts.clear();
-            self.ordered_posts.extend(self.safe.iter().map(|&r| self.posts[r as usize]));
-            self.in_network.clear();
-            self.in_network.extend(self.ordered_posts.iter().map(|&p| input.follows_author(p)));
-            pipeline.selector.select(&self.ordered_posts, &self.in_network, k, &mut self.selected);
             if self.selected.len() == k || left_out.is_none() {
                 std::mem::swap(&mut self.order, &mut self.safe);
                 for &row in &self.order {
