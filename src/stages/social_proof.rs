@@ -85,10 +85,9 @@ impl Stage for SocialProof {
 impl Source for SocialProof {
     fn collect(&self, input: &ViewerInput<'_>, out: &mut Vec<Sourced>) {
         let ds = input.ds;
-        for (post, n) in input.state.social_proof_posts() {
-            let author = ds.author(post);
-            if n >= self.params.min_proof
-                && author != input.viewer
+        // Most posts have too little proof: that is checked before the post itself is read.
+        for (post, n) in input.state.social_proof_posts().filter(|&(_, n)| n >= self.params.min_proof) {
+            if ds.author(post) != input.viewer
                 && ds.created_at(post) <= input.now
                 && !input.follows_author(post)
             {

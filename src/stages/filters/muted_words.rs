@@ -34,26 +34,24 @@ pub(crate) fn find_phrase<'p>(text: &str, phrases: &'p [Vec<String>]) -> Option<
     }
     if text.is_ascii() {
         // Every word is ASCII: split and compare byte by byte.
-        let ascii_words = text
-            .as_bytes()
-            .split(|b| !b.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(|w| std::str::from_utf8(w).unwrap_or_default());
-        return find_in_window(ascii_words, phrases, str::eq_ignore_ascii_case);
+        let ascii_words = text.as_bytes().split(|b| !b.is_ascii_alphanumeric()).filter(|w| !w.is_empty());
+        return find_in_window(ascii_words, phrases, |w: &[u8], p| w.eq_ignore_ascii_case(p.as_bytes()));
     }
     find_in_window(words(text), phrases, same_word)
 }
 
 /// [`find_phrase`] over `tokens`, keeping the last [`STACK_WORDS`] in a ring (word
 /// `seen - 1` is the latest); `same` compares a token with a lower-cased word.
-fn find_in_window<'t, 'p>(
-    tokens: impl Iterator<Item = &'t str>,
+fn find_in_window<'t, 'p, T: ?Sized + 't>(
+    mut tokens: impl Iterator<Item = &'t T>,
     phrases: &'p [Vec<String>],
-    same: impl Fn(&str, &str) -> bool,
+    same: impl Fn(&T, &str) -> bool,
 ) -> Option<&'p [String]> {
-    let mut ring = [""; STACK_WORDS];
+    // The ring starts filled with the first token; a slot is read only once written.
+    let first = tokens.next()?;
+    let mut ring = [first; STACK_WORDS];
     let mut seen = 0usize;
-    for token in tokens {
+    for token in std::iter::once(first).chain(tokens) {
         ring[seen % STACK_WORDS] = token;
         seen += 1;
         for phrase in phrases {
