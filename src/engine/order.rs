@@ -4,7 +4,7 @@
 
 use crate::model::{Dataset, PostId};
 
-/// Reusable buffers of [`sort`] and [`Top`].
+/// Reusable buffers of [`sort`].
 #[derive(Debug, Default)]
 pub(super) struct SortBuffers {
     /// `score key << 32 | row` of the rows being sorted.

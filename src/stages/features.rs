@@ -138,7 +138,6 @@ impl FeatureMatrix {
     }
 }
 
-/// `column[i] = value(posts[i].index())`.
 /// Reads a value in each cache line of the rows of caller-supplied features of `posts`
 /// (into `sink`, which only holds them): one loop of independent loads, whose cache misses
 /// overlap, so that hydrating these posts later finds their rows in cache. Worth it on a
@@ -180,6 +179,7 @@ fn warm_rows<T: Copy + Into<f64>>(
     }
 }
 
+/// `column[i] = value(posts[i].index())`.
 fn gather(column: &mut [f64], posts: &[PostId], value: impl Fn(usize) -> f64) {
     column.iter_mut().zip(posts).for_each(|(cell, p)| *cell = value(p.index()));
 }

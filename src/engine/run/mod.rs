@@ -442,7 +442,8 @@ impl Scratch {
         self.order.clear();
         loop {
             let left_out = self.top.grow(m, &mut self.order, &self.created, &self.posts, ds);
-            // The rows that no row left out can overtake, in final order.
+            // The rows that no row left out can overtake (`safe`), then the top of their
+            // final order.
             self.final_scores.clear();
             self.final_scores.extend_from_slice(&self.scores);
             self.safe.clear();
