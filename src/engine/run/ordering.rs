@@ -40,11 +40,8 @@ impl Scratch {
             sort(&mut self.order, &mut self.sort_buffers, &self.scores, &self.created, &self.posts, ds);
         }
 
-        self.ordered_posts.clear();
-        self.ordered_posts.extend(self.order.iter().map(|&r| self.posts[r as usize]));
-        self.in_network.clear();
-        self.in_network.extend(self.ordered_posts.iter().map(|&p| input.follows_author(p)));
-        pipeline.selector.select(&self.ordered_posts, &self.in_network, k, &mut self.selected);
+        self.safe.clone_from(&self.order);
+        self.select(pipeline, input, k);
         Ok(())
     }
 
@@ -85,12 +82,12 @@ impl Scratch {
         let ds = input.ds;
         self.top.start(&self.scores);
         self.order.clear();
+        // Rows of the top get their rescored score here; the others are never read.
+        self.final_scores.clone_from(&self.scores);
         loop {
             let left_out = self.top.grow(m, &mut self.order, &self.created, &self.posts, ds);
             // The rows that no row left out can overtake (`safe`), then the top of their
             // final order.
-            self.final_scores.clear();
-            self.final_scores.extend_from_slice(&self.scores);
             self.safe.clear();
             if let Some((rescorer, bound)) = rescorer {
                 self.ordered_posts.clear();
@@ -100,7 +97,7 @@ impl Scratch {
                 rescorer.rescore(input, &self.ordered_posts, &mut self.rescore_out);
                 for (&row, &(multiplier, _)) in self.order.iter().zip(&self.rescore_out) {
                     let row = row as usize;
-                    self.final_scores[row] *= multiplier;
+                    self.final_scores[row] = self.scores[row] * multiplier;
                     if !self.final_scores[row].is_finite() {
                         return Err(non_finite(rescorer.id(), ds, self.posts[row], self.final_scores[row]));
                     }
